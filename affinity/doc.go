@@ -1,0 +1,83 @@
+// Package affinity pins goroutines to CPUs and shows where a program's
+// threads really run. It applies the AffinityPlan of a bus layout profile:
+// LoadProfile reads a profile and checks that it fits this machine,
+// PinPlan turns its plan into the bus.PinFunc the bus calls on each
+// consumer's goroutine, and PinProducer pins a producer. Pinning a
+// busy-spinning consumer keeps its cache lines warm on one core and keeps
+// two spinners from fighting over one.
+//
+// # Concepts
+//
+// A CPUSet is a set of CPU numbers, written as the kernel writes it:
+// "0-3,8-11". The allowed set (Allowed) is the CPUs this process may use,
+// as narrowed by taskset or a cpuset cgroup; the online set (Online) is the
+// CPUs the kernel runs at all. Every CPU a goroutine is pinned to must be
+// in both, or Pin fails with ErrNotAllowed or ErrOffline naming the CPU.
+//
+// Pin locks the calling goroutine to its OS thread and sets that thread's
+// affinity mask, then reads it back and checks the CPU the thread runs on,
+// so a pin that did not take is an error, never a silent no-op. Its release
+// function restores the old mask and unlocks the goroutine.
+//
+// Threads lists the process's threads from /proc with each one's allowed
+// CPUs, the CPU it last ran on and its voluntary and involuntary context
+// switches; a thread pinned through PinPlan carries its consumer's name.
+//
+// # The Go runtime's rules
+//
+// Goroutines are not threads, and three rules of the runtime shape this
+// package:
+//
+//   - A goroutine that exits while locked to its thread takes the thread
+//     with it: the runtime destroys the thread rather than reuse it. That is
+//     the right ending for a pinned consumer: its goroutine returns without
+//     calling release, and the pinned thread is gone with it. A goroutine
+//     that goes on to do other work must call release instead.
+//   - Threads started later do not inherit the mask. While a goroutine is
+//     locked the runtime starts new threads from a template thread, not
+//     from the locked one, so pinning one goroutine never narrows the rest
+//     of the program. (A mask set from outside before the program starts,
+//     with taskset, does apply to every thread.)
+//   - Locked goroutines are still preempted. The Go scheduler still stops a
+//     long-running locked goroutine (every 10ms or so) to let others run
+//     and for garbage collection, and its thread then idles until the
+//     goroutine runs again. The kernel still preempts the thread for other
+//     threads and processes on the same CPU: pinning says where a thread
+//     may run, not that it runs alone. Watch Thread.Involuntary; reserve
+//     CPUs with isolcpus or a cpuset to run alone.
+//
+// A pinned goroutine also holds one of GOMAXPROCS Ps while it runs, so a
+// program with as many spinning pinned consumers as Ps starves the rest.
+//
+// # Platforms
+//
+// Pinning and thread listing work on Linux. The package builds everywhere;
+// on other systems Pin, PinPlan's PinFunc (for a planned CPU), PinProducer,
+// Current, CPU, Allowed, Online and Threads return ErrUnsupported, and a bus
+// may run unpinned. CPU numbers above MaxCPU are not supported.
+//
+// # Example
+//
+// A program that loads a profile, pins a producer and hands the plan to its
+// consumers:
+//
+//	p, err := affinity.LoadProfile("layout.json")
+//	if err != nil {
+//		log.Fatal(err) // names the file and what does not fit
+//	}
+//	pin := affinity.PinPlan(p.Affinity) // a bus.PinFunc for the bus
+//	go func() {
+//		release, err := affinity.PinProducer(p.Affinity, 0)
+//		if err != nil {
+//			log.Print(err)
+//			return
+//		}
+//		defer release()
+//		// publish events
+//	}()
+//	_ = pin
+//	ts, _ := affinity.Threads()
+//	for _, t := range ts {
+//		fmt.Println(t.TID, t.Label, t.Allowed, t.LastCPU, t.Involuntary)
+//	}
+package affinity
