@@ -31,8 +31,10 @@
 //   - A goroutine that exits while locked to its thread takes the thread
 //     with it: the runtime destroys the thread rather than reuse it. That is
 //     the right ending for a pinned consumer: its goroutine returns without
-//     calling release, and the pinned thread is gone with it. A goroutine
-//     that goes on to do other work must call release instead.
+//     calling release, and the pinned thread is gone with it. (The main
+//     thread cannot exit; if the goroutine happens to run on it, the
+//     runtime parks that thread for good, which is as harmless.) A
+//     goroutine that goes on to do other work must call release instead.
 //   - Threads started later do not inherit the mask. While a goroutine is
 //     locked the runtime starts new threads from a template thread, not
 //     from the locked one, so pinning one goroutine never narrows the rest

@@ -27,7 +27,8 @@ import "fmt"
 // inherits the narrow mask, and the thread ends when the goroutine does.
 //
 // A pinned goroutine that ends without calling release takes its thread
-// with it: the runtime destroys a thread whose goroutine exits while locked.
+// with it: the runtime destroys a thread whose goroutine exits while locked
+// (or, for the main thread, parks it for good).
 // That is the right ending for a pinned consumer; see the package comment.
 func Pin(set CPUSet) (release func(), err error) { return pin(set, "") }
 
