@@ -60,26 +60,37 @@
 //
 // # Example
 //
-// A program that loads a profile, pins a producer and hands the plan to its
-// consumers:
+// A program loads its profile once, gives the bus the PinFunc of the plan,
+// pins its producer, and can then look at where its threads sit:
 //
 //	p, err := affinity.LoadProfile("layout.json")
 //	if err != nil {
-//		log.Fatal(err) // names the file and what does not fit
+//		log.Fatal(err) // names the file and what does not fit this machine
 //	}
-//	pin := affinity.PinPlan(p.Affinity) // a bus.PinFunc for the bus
-//	go func() {
-//		release, err := affinity.PinProducer(p.Affinity, 0)
+//	pin := affinity.PinPlan(p.Affinity) // the bus calls pin on each consumer's goroutine
+//
+//	go func() { // a consumer, as the bus runs it
+//		release, err := pin("journal", 0)
 //		if err != nil {
 //			log.Print(err)
 //			return
 //		}
 //		defer release()
-//		// publish events
+//		// handle events
 //	}()
-//	_ = pin
-//	ts, _ := affinity.Threads()
-//	for _, t := range ts {
-//		fmt.Println(t.TID, t.Label, t.Allowed, t.LastCPU, t.Involuntary)
+//
+//	release, err := affinity.PinProducer(p.Affinity, 0) // the producer pins itself
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer release()
+//	// publish events
+//
+//	threads, _ := affinity.Threads()
+//	for _, t := range threads {
+//		if t.Pinned {
+//			fmt.Printf("%s: tid %d cpus %s, last on %d, preempted %d times\n",
+//				t.Label, t.TID, t.Allowed, t.LastCPU, t.Involuntary)
+//		}
 //	}
 package affinity

@@ -14,7 +14,8 @@ import "fmt"
 // ErrNotAllowed that names the CPU and the online and allowed lists. An
 // empty set gives ErrEmptySet, and an operating system other than Linux
 // gives ErrUnsupported. On any error the goroutine is unlocked and its
-// thread keeps the mask it had.
+// thread keeps the mask it had (but for an unconfirmed pin whose old mask
+// cannot be put back, which is handled as for release below).
 //
 // On success Pin returns release, which must be called by the same
 // goroutine: it restores the mask the thread had before Pin and unlocks the
@@ -50,7 +51,7 @@ func Current() (CPUSet, error) { return current() }
 
 // CPU returns the number of the CPU the calling goroutine's thread is
 // running on, as the kernel reports it in field 39 ("processor") of
-// /proc/thread-self/stat. Unless the goroutine is pinned to one CPU, the
+// /proc/self/task/<tid>/stat. Unless the goroutine is pinned to one CPU, the
 // answer may be stale by the time it is returned.
 func CPU() (int, error) { return cpuNow() }
 
@@ -97,5 +98,6 @@ type Thread struct {
 	// Label says who pinned the thread through PinPlan or PinProducer: the
 	// consumer's name, "consumer N" for a consumer without a name, or
 	// "producer N". It is empty for a thread pinned by Pin or not pinned.
+	// For nested pins it is the label of the innermost.
 	Label string `json:"label,omitempty"`
 }

@@ -2,6 +2,7 @@ package affinity
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/eventbus/eventbus/bus"
 )
@@ -18,9 +19,10 @@ import (
 // The PinFunc must be called on the consumer's own goroutine, as the bus
 // does, and release on that same goroutine. Threads lists a consumer's
 // thread with the consumer's name as its Label (or "consumer N" when the
-// name is empty). PinPlan copies nothing it does not need; later changes to
-// plan's slices are seen by later calls.
+// name is empty). PinPlan copies plan, so changing plan afterwards does not
+// change the PinFunc, which any number of goroutines may call at once.
 func PinPlan(plan bus.AffinityPlan) bus.PinFunc {
+	plan = bus.AffinityPlan{Producers: slices.Clone(plan.Producers), Consumers: slices.Clone(plan.Consumers)}
 	return func(name string, index int) (func(), error) {
 		cpu, ok := consumerCPU(plan, name, index)
 		if !ok || cpu == -1 {

@@ -30,8 +30,9 @@ type Machine struct {
 
 // ThisMachine describes the running machine and process: os.Hostname, the
 // CPU's brand string (from CPUID, as klauspost/cpuid reads it), GOARCH,
-// Online and Allowed. Online is left empty when /sys is not mounted; on
-// operating systems other than Linux Online and Allowed are left empty.
+// Online and Allowed. Empty fields are unknown: CPUModel where CPUID has no
+// brand string (arm64 Linux), Online when /sys is not mounted, and Online
+// and Allowed on operating systems other than Linux.
 func ThisMachine() (Machine, error) {
 	host, err := os.Hostname()
 	if err != nil {
