@@ -1,0 +1,326 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// MeasureOptions bounds and reports on Measure. The zero value measures
+// for DefaultBudget without progress reports.
+type MeasureOptions struct {
+	// Budget is the wall time the measurements may take in all; 0 means
+	// DefaultBudget. Measure returns within about Budget plus the stall
+	// timeout.
+	Budget time.Duration
+	// Runs is the number of independent runs per CPU pair, each on fresh
+	// threads, used to tell stable from bimodal figures; 0 means 6.
+	Runs int
+	// MaxCPUs caps the CPUs whose pairs are measured; 0 means 8. With more
+	// usable CPUs an evenly spread subset is measured.
+	MaxCPUs int
+	// Progress, when not nil, is called from the measuring goroutine after
+	// each step with the steps done and the total.
+	Progress func(done, total int)
+}
+
+// DefaultBudget is the measurement time used when MeasureOptions.Budget is 0.
+const DefaultBudget = 8 * time.Second
+
+// stallTimeout bounds every wait for the partner thread.
+const stallTimeout = 250 * time.Millisecond
+
+// Measurements holds what Measure found.
+type Measurements struct {
+	// Latency holds one entry per measured CPU pair.
+	Latency []PairLatency `json:"latency,omitempty"`
+	// FalseSharing is the false-sharing distance measurement, nil if it
+	// could not run (fewer than two CPUs).
+	FalseSharing *FalseSharing `json:"false_sharing,omitempty"`
+	// ElapsedNS is the wall time the measurements took.
+	ElapsedNS int64 `json:"elapsed_ns"`
+}
+
+// falseSharingSpacings are the counter distances tried, in bytes; the
+// reference spacing is taken as free of any interference.
+var falseSharingSpacings = []int{8, 64, 128, 256}
+
+const falseSharingReference = 512
+
+// Measure measures core-to-core latency between pairs of cpus and the
+// false-sharing distance between two of them, pinning one OS thread per
+// CPU. It needs at least two CPUs and Linux (ErrUnsupported otherwise). It
+// observes ctx and every wait in it is bounded in time; a partner thread
+// that stops answering ends the measurement with ErrStalled.
+func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurements, error) {
+	if !canPin {
+		return nil, fmt.Errorf("%w: measurements pin threads, which needs Linux", ErrUnsupported)
+	}
+	if cpus.Len() < 2 {
+		return nil, fmt.Errorf("%w: measurements need two usable CPUs, have %q", ErrUnsupported, cpus)
+	}
+	if opt.Budget <= 0 {
+		opt.Budget = DefaultBudget
+	}
+	if opt.Runs <= 0 {
+		opt.Runs = 6
+	}
+	if opt.MaxCPUs < 2 {
+		opt.MaxCPUs = 8
+	}
+	start := time.Now()
+	list := spread(cpus.CPUs(), opt.MaxCPUs)
+	var pairs [][2]int
+	for i := range list {
+		for j := i + 1; j < len(list); j++ {
+			pairs = append(pairs, [2]int{list[i], list[j]})
+		}
+	}
+	const fsRounds = 5
+	fsPair := [2]int{list[len(list)-2], list[len(list)-1]}
+	total := len(pairs)*opt.Runs + fsRounds*(len(falseSharingSpacings)+1)
+	done := 0
+	step := func() {
+		done++
+		if opt.Progress != nil {
+			opt.Progress(done, total)
+		}
+	}
+	latRun := max(opt.Budget*6/10/time.Duration(len(pairs)*opt.Runs), 5*time.Millisecond)
+	fsRun := max(opt.Budget*4/10/time.Duration(fsRounds*(len(falseSharingSpacings)+1)), 5*time.Millisecond)
+
+	m := &Measurements{}
+	for _, p := range pairs {
+		runs := make([][]float64, 0, opt.Runs)
+		for range opt.Runs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			r, err := pingPong(ctx, p[0], p[1], latRun)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, r)
+			step()
+		}
+		m.Latency = append(m.Latency, summarizePair(p[0], p[1], runs))
+	}
+	samples := make([][]float64, len(falseSharingSpacings))
+	var ref []float64
+	for range fsRounds {
+		for i, sp := range slices.Concat(falseSharingSpacings, []int{falseSharingReference}) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			ns, err := contend(ctx, fsPair, sp, fsRun)
+			if err != nil {
+				return nil, err
+			}
+			if sp == falseSharingReference {
+				ref = append(ref, ns)
+			} else {
+				samples[i] = append(samples[i], ns)
+			}
+			step()
+		}
+	}
+	fs := summarizeSpacings(fsPair, falseSharingSpacings, samples, falseSharingReference, ref)
+	m.FalseSharing = &fs
+	m.ElapsedNS = time.Since(start).Nanoseconds()
+	return m, nil
+}
+
+// spread returns at most n of cpus, evenly spaced, keeping the first and
+// the last.
+func spread(cpus []int, n int) []int {
+	if len(cpus) <= n {
+		return cpus
+	}
+	out := make([]int, n)
+	for i := range n {
+		out[i] = cpus[i*(len(cpus)-1)/(n-1)]
+	}
+	return out
+}
+
+// paddedWord is an int64 alone on its own 256-byte block on both sides, so
+// that nothing else shares its line on any architecture.
+type paddedWord struct {
+	_ [256]byte
+	v atomic.Int64
+	_ [256 - 8]byte
+}
+
+// flag is a stop flag on its own lines.
+type flag struct {
+	_ [256]byte
+	v atomic.Bool
+	_ [256 - 4]byte
+}
+
+// pinned runs f on a new goroutine locked to an OS thread pinned to cpu.
+// The thread is not unlocked, so it exits with the goroutine instead of
+// going back to the scheduler with a narrowed affinity mask.
+func pinned(wg *sync.WaitGroup, cpu int, errs chan<- error, f func()) {
+	wg.Go(func() {
+		runtime.LockOSThread()
+		if err := pinThread(cpu); err != nil {
+			errs <- err
+			return
+		}
+		f()
+	})
+}
+
+// roundTrips is the number of round trips timed as one sample.
+const roundTrips = 100
+
+// pingPong runs one latency run: a thread on cpu a and one on cpu b take
+// turns incrementing a shared word by CAS, a turning even values odd and b odd values even,
+// for about d. It returns one sample per roundTrips round trips, in
+// nanoseconds per round trip.
+func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error) {
+	var w paddedWord
+	var stop flag
+	w.v.Store(-2) // b sets -1 when pinned; a sets 0 to start
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	var samples []float64
+
+	// waitFor spins until w equals want. Every 1024 spins it checks the
+	// stop flag and the stall bound, so it never spins unbounded.
+	waitFor := func(want int64) error {
+		deadline := time.Now().Add(stallTimeout)
+		for i := 1; ; i++ {
+			if w.v.Load() == want {
+				return nil
+			}
+			if i&1023 == 0 {
+				if stop.v.Load() {
+					return errStop
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("%w: cpu %d and %d: no answer within %v", ErrStalled, a, b, stallTimeout)
+				}
+			}
+		}
+	}
+	pinned(&wg, b, errs, func() {
+		defer stop.v.Store(true)
+		w.v.Store(-1)
+		for odd := int64(1); ; odd += 2 {
+			if err := waitFor(odd); err != nil {
+				if err != errStop {
+					errs <- err
+				}
+				return
+			}
+			w.v.CompareAndSwap(odd, odd+1)
+		}
+	})
+	pinned(&wg, a, errs, func() {
+		defer stop.v.Store(true)
+		if err := waitFor(-1); err != nil {
+			errs <- err
+			return
+		}
+		w.v.Store(0)
+		end := time.Now().Add(d)
+		for v := int64(0); ; {
+			t0 := time.Now()
+			for range roundTrips {
+				if err := waitFor(v); err != nil {
+					errs <- err
+					return
+				}
+				w.v.CompareAndSwap(v, v+1)
+				v += 2
+			}
+			t1 := time.Now()
+			samples = append(samples, float64(t1.Sub(t0).Nanoseconds())/roundTrips)
+			if t1.After(end) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	return samples, nil
+}
+
+var errStop = fmt.Errorf("stopped")
+
+// contend runs two threads on the CPUs of pair, each incrementing its own
+// counter with atomic adds, the counters spacing bytes apart, for about d.
+// It returns the mean time of one increment over both threads.
+func contend(ctx context.Context, pair [2]int, spacing int, d time.Duration) (float64, error) {
+	if spacing%8 != 0 || spacing < 8 || spacing > 1024 {
+		return 0, fmt.Errorf("%w: spacing %d", ErrMalformed, spacing)
+	}
+	buf := make([]byte, 2048+512)
+	base := 512 - int(uintptr(unsafe.Pointer(&buf[0]))%512)
+	ctr := [2]*atomic.Int64{
+		(*atomic.Int64)(unsafe.Pointer(&buf[base])),
+		(*atomic.Int64)(unsafe.Pointer(&buf[base+spacing])),
+	}
+	var ready atomic.Int32
+	var stop flag
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	var ns [2]float64
+	for i := range 2 {
+		pinned(&wg, pair[i], errs, func() {
+			ready.Add(1)
+			deadline := time.Now().Add(stallTimeout)
+			for ready.Load() < 2 {
+				if time.Now().After(deadline) || stop.v.Load() {
+					errs <- fmt.Errorf("%w: cpu %d: partner on cpu %d did not start within %v", ErrStalled, pair[i], pair[1-i], stallTimeout)
+					stop.v.Store(true)
+					return
+				}
+			}
+			c := ctr[i]
+			t0 := time.Now()
+			end := t0.Add(d)
+			ops := 0
+			for {
+				for range 256 {
+					c.Add(1)
+				}
+				ops += 256
+				if stop.v.Load() {
+					break
+				}
+				if ops&(1<<12-1) == 0 && time.Now().After(end) {
+					stop.v.Store(true)
+					break
+				}
+			}
+			ns[i] = float64(time.Since(t0).Nanoseconds()) / float64(ops)
+		})
+	}
+	wg.Wait()
+	runtime.KeepAlive(buf)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return (ns[0] + ns[1]) / 2, nil
+}

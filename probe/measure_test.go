@@ -1,0 +1,111 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestSpread(t *testing.T) {
+	if got := spread([]int{0, 1, 2}, 8); !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("spread of 3 = %v", got)
+	}
+	cpus := make([]int, 64)
+	for i := range cpus {
+		cpus[i] = i
+	}
+	got := spread(cpus, 8)
+	if len(got) != 8 || got[0] != 0 || got[7] != 63 || !slices.IsSorted(got) {
+		t.Errorf("spread(0..63, 8) = %v", got)
+	}
+}
+
+func TestMeasureNeedsTwoCPUs(t *testing.T) {
+	_, err := Measure(context.Background(), NewCPUSet(0), MeasureOptions{Budget: time.Millisecond})
+	if !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Measure on one CPU: err = %v, want ErrUnsupported", err)
+	}
+}
+
+func TestMeasureCanceled(t *testing.T) {
+	if !canPin {
+		t.Skip("no pinning on this OS")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	_, err := Measure(ctx, usableHere(t), MeasureOptions{Budget: time.Second})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Errorf("canceled Measure took %v", el)
+	}
+}
+
+// TestMeasureShape runs the real measurement briefly and checks the shape of
+// the result, not the speed of this machine.
+func TestMeasureShape(t *testing.T) {
+	if !canPin {
+		t.Skip("no pinning on this OS")
+	}
+	cpus := usableHere(t)
+	var steps, total int
+	start := time.Now()
+	m, err := Measure(context.Background(), cpus, MeasureOptions{
+		Budget: 300 * time.Millisecond, Runs: 3, MaxCPUs: 3,
+		Progress: func(d, n int) { steps, total = d, n },
+	})
+	if err != nil {
+		if errors.Is(err, ErrStalled) {
+			t.Skipf("a vCPU stalled: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("a 300ms budget took %v", el)
+	}
+	if steps != total || total == 0 {
+		t.Errorf("progress ended at %d of %d", steps, total)
+	}
+	n := min(cpus.Len(), 3)
+	if len(m.Latency) != n*(n-1)/2 {
+		t.Errorf("%d pairs measured, want %d", len(m.Latency), n*(n-1)/2)
+	}
+	for _, l := range m.Latency {
+		if !cpus.Contains(l.A) || !cpus.Contains(l.B) || l.A >= l.B {
+			t.Errorf("pair %d,%d not two ordered usable CPUs", l.A, l.B)
+		}
+		if !(l.MedianNS > 0) || l.P10NS > l.MedianNS || l.P90NS < l.MedianNS || len(l.RunMedians) != 3 {
+			t.Errorf("pair %d,%d: %+v", l.A, l.B, l)
+		}
+	}
+	fs := m.FalseSharing
+	if fs == nil || len(fs.Spacings) != 4 {
+		t.Fatalf("FalseSharing = %+v", fs)
+	}
+	for _, s := range fs.Spacings {
+		if !(s.NSPerOp > 0) || math.IsInf(s.Slowdown, 0) {
+			t.Errorf("spacing %d: %+v", s.Bytes, s)
+		}
+	}
+	if fs.Distance != 0 && !slices.Contains(falseSharingSpacings, fs.Distance) {
+		t.Errorf("Distance %d is not a tested spacing", fs.Distance)
+	}
+}
+
+func usableHere(t *testing.T) CPUSet {
+	t.Helper()
+	s, err := NewDefaultFS().Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := s.Usable()
+	if u.Len() < 2 {
+		t.Skipf("need two usable CPUs, have %q", u)
+	}
+	return u
+}

@@ -1,0 +1,58 @@
+package probe
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// parseCPUListFile parses the content of a kernel file holding one cpu list.
+func parseCPUListFile(file string, data []byte) (CPUSet, error) {
+	s, err := ParseCPUSet(string(data))
+	if err != nil {
+		return CPUSet{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return s, nil
+}
+
+// parseIntFile parses a kernel file holding one decimal integer.
+func parseIntFile(file string, data []byte) (int, error) {
+	s := string(bytes.TrimSpace(data))
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %q is not an integer", ErrMalformed, file, s)
+	}
+	return n, nil
+}
+
+// parseSize parses a sysfs cache size such as "32K", "1024K", "32M" or a
+// plain byte count, and returns bytes.
+func parseSize(file string, data []byte) (int, error) {
+	s := strings.TrimSpace(string(data))
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 1<<40/mult {
+		return 0, fmt.Errorf("%w: %s: %q is not a size", ErrMalformed, file, strings.TrimSpace(string(data)))
+	}
+	return n * mult, nil
+}
+
+// formatSize prints a byte count the way sysfs and people do: 48K, 2M.
+func formatSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + "M"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + "K"
+	}
+	return strconv.Itoa(n)
+}

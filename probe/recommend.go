@@ -1,0 +1,441 @@
+package probe
+
+import (
+	"cmp"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/eventbus/eventbus/bus"
+)
+
+// Options shapes the bus a recommendation is made for. The zero value asks
+// for one producer, one consumer and 64-byte events.
+type Options struct {
+	// Producers is the number of publishing goroutines; 0 means 1.
+	Producers int
+	// Consumers is the number of consumer goroutines; 0 means 1.
+	Consumers int
+	// EventSize is the size in bytes of one ring slot; 0 means 64.
+	EventSize int
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Producers < 0 || o.Consumers < 0 || o.EventSize < 0 {
+		return o, fmt.Errorf("%w: negative option in %+v", ErrMalformed, o)
+	}
+	if o.Producers == 0 {
+		o.Producers = 1
+	}
+	if o.Consumers == 0 {
+		o.Consumers = 1
+	}
+	if o.EventSize == 0 {
+		o.EventSize = 64
+	}
+	if o.Producers+o.Consumers > 1024 {
+		return o, fmt.Errorf("%w: %d producers and %d consumers: at most 1024 goroutines can be planned", ErrMalformed, o.Producers, o.Consumers)
+	}
+	return o, nil
+}
+
+// Recommendation is a layout and affinity plan for a bus on one machine,
+// with a reason for every decision.
+type Recommendation struct {
+	// Layout is the pad, ring size and wait strategy.
+	Layout bus.Layout `json:"layout"`
+	// Affinity says where each producer and consumer should run; -1 means
+	// "do not pin".
+	Affinity bus.AffinityPlan `json:"affinity"`
+	// Reasons explains each decision in one line, in the order made.
+	Reasons []bus.Reason `json:"reasons"`
+}
+
+// Ring size bounds, in slots.
+const (
+	minRing = 16
+	maxRing = 1 << 20
+)
+
+// Recommend derives a bus layout and affinity plan from a snapshot and,
+// when m is not nil, from measurements taken on the same machine. It is a
+// pure function: the same inputs give the same recommendation. It fails
+// only on bad options.
+func Recommend(s *Snapshot, m *Measurements, opt Options) (Recommendation, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return Recommendation{}, err
+	}
+	var r Recommendation
+	why := func(topic, format string, args ...any) {
+		r.Reasons = append(r.Reasons, bus.Reason{Topic: topic, Text: fmt.Sprintf(format, args...)})
+	}
+	r.Layout.PadBytes = choosePad(s, m, why)
+
+	plan := planCPUs(s, opt, why)
+	r.Affinity = plan.affinity
+	consumerCPU := -1
+	if len(plan.consumers) > 0 {
+		consumerCPU = plan.consumers[0]
+	}
+	r.Layout.EventSize = opt.EventSize
+	r.Layout.RingSize = chooseRing(s, consumerCPU, opt.EventSize, why)
+	r.Layout.Wait = chooseWait(s, plan, opt, why)
+	latencyReason(m, plan, why)
+	return r, nil
+}
+
+// Profile returns r as a layout profile for the bus, identifying the
+// machine of s. The profile passes bus.ParseProfile.
+func (r Recommendation) Profile(s *Snapshot) bus.Profile {
+	return bus.Profile{
+		Schema: bus.ProfileSchema,
+		Machine: bus.Machine{
+			Hostname:    s.OS.Hostname.Value,
+			CPUModel:    s.Hardware.Model.Value,
+			OnlineCPUs:  s.OS.Online.Value.String(),
+			AllowedCPUs: s.Usable().String(),
+			GOARCH:      s.Hardware.Arch.Value,
+		},
+		Layout:   r.Layout,
+		Affinity: r.Affinity,
+		Reasons:  r.Reasons,
+	}
+}
+
+// lineSize returns the cache line size to believe: sysfs over cpuid, the
+// larger when they disagree, 64 when neither knows.
+func lineSize(s *Snapshot) (int, string) {
+	hw, os := s.Hardware.CacheLine, s.OS.CacheLine
+	switch {
+	case hw.Known() && os.Known() && hw.Value != os.Value:
+		l := max(hw.Value, os.Value)
+		return l, fmt.Sprintf("sources disagree (cpuid %d, sysfs %d); the larger, %d, is safe for both", hw.Value, os.Value, l)
+	case os.Known():
+		return os.Value, fmt.Sprintf("%d-byte coherency lines (sysfs)", os.Value)
+	case hw.Known():
+		return hw.Value, fmt.Sprintf("%d-byte cache lines (%s)", hw.Value, hw.Source)
+	}
+	return 64, "cache line size unknown, assuming 64 bytes"
+}
+
+func roundPad(n int) int {
+	for _, p := range []int{64, 128, 256} {
+		if n <= p {
+			return p
+		}
+	}
+	return 256
+}
+
+func choosePad(s *Snapshot, m *Measurements, why func(string, string, ...any)) int {
+	line, lineWhy := lineSize(s)
+	pad := roundPad(line)
+	text := lineWhy
+	arch := s.Hardware.Arch.Value
+	if (arch == "amd64" || arch == "386") && pad < 128 {
+		pad = 128
+		text += "; x86's adjacent-line prefetcher fetches lines in 128-byte pairs, so neighbours one line apart still interfere"
+	}
+	if m != nil && m.FalseSharing != nil && m.FalseSharing.Distance > 0 {
+		d := m.FalseSharing.Distance
+		switch {
+		case d > pad:
+			pad = roundPad(d)
+			text += fmt.Sprintf("; measured: two writers stop slowing each other only %d bytes apart", d)
+		default:
+			text += fmt.Sprintf("; measured: two writers stop slowing each other %d bytes apart, within this pad", d)
+		}
+	}
+	if line > 256 {
+		text += "; lines wider than 256 bytes cannot be padded fully by the bus"
+	}
+	why("pad", "%d bytes: %s", pad, text)
+	return pad
+}
+
+func chooseRing(s *Snapshot, consumerCPU, eventSize int, why func(string, string, ...any)) int {
+	budget, what := 0, ""
+	c, ok := s.CPU(consumerCPU)
+	if !ok && len(s.OS.CPUs) > 0 {
+		usable := s.Usable()
+		for _, x := range s.OS.CPUs {
+			if usable.Contains(x.ID) {
+				c, ok = x, true
+				break
+			}
+		}
+	}
+	where := "the consumer's"
+	if consumerCPU < 0 {
+		where = "a usable CPU's"
+	}
+	if ok {
+		if k, found := c.Cache(2); found && k.Size > 0 {
+			budget, what = k.Size/2, fmt.Sprintf("half of %s %s L2 (CPU %d)", where, formatSize(k.Size), c.ID)
+		} else if k, found := c.Cache(3); found && k.Size > 0 {
+			share := max(k.SharedWith.Len(), 1)
+			budget, what = k.Size/share/2, fmt.Sprintf("half of %s share of the %s L3 shared by %d CPUs", where, formatSize(k.Size), share)
+		}
+	}
+	if budget == 0 && s.Hardware.L2.Known() {
+		budget, what = s.Hardware.L2.Value/2, fmt.Sprintf("half of the %s L2 (%s)", formatSize(s.Hardware.L2.Value), s.Hardware.L2.Source)
+	}
+	if budget == 0 {
+		why("ring", "1024 slots: cache sizes are unknown, so the bus default")
+		return 1024
+	}
+	n := budget / eventSize
+	ring := minRing
+	if n >= minRing {
+		ring = 1 << (bits.Len(uint(n)) - 1)
+	}
+	ring = min(ring, maxRing)
+	bytes := ring * eventSize
+	switch {
+	case n < minRing:
+		why("ring", "%d slots (the minimum): %d-byte events do not fit %s, so the ring streams from L3 or memory", ring, eventSize, what)
+	default:
+		why("ring", "%d slots x %d-byte events = %s, the largest power of two within %s, leaving the rest for the handler's own data", ring, eventSize, formatSize(bytes), what)
+	}
+	return ring
+}
+
+// core is one physical core the planner may use.
+type core struct {
+	cpu      int    // the CPU chosen on this core
+	others   CPUSet // its SMT siblings, left idle
+	isolated bool
+	hasCPU0  bool
+	node     int
+	llc      string // key of the last-level cache shared with others
+	llcSize  int
+}
+
+type cpuPlan struct {
+	affinity  bus.AffinityPlan
+	producers []int
+	consumers []int
+	domain    []core // the cores of the chosen L3/NUMA domain, in preference order
+}
+
+// planCPUs places consumers first (they wait for every event, so they gain
+// most from a core of their own), then producers, each on a distinct
+// physical core of one L3 and NUMA domain, never on CPU 0's core.
+func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPlan {
+	var p cpuPlan
+	need := opt.Producers + opt.Consumers
+	usable := s.Usable()
+	eligible := usable
+	if e := s.OS.Efficiency.Value; !e.IsEmpty() {
+		if rest := usable.Difference(e); !rest.IsEmpty() {
+			eligible = rest
+			why("cpus", "efficiency cores %s excluded: a bus thread there runs at a fraction of a performance core's speed", e)
+		}
+	}
+	cores := collectCores(s, eligible)
+	var withoutZero []core
+	for _, c := range cores {
+		if !c.hasCPU0 {
+			withoutZero = append(withoutZero, c)
+		}
+	}
+	if len(withoutZero) < len(cores) {
+		why("cpus", "CPU 0's core left to the kernel: it takes timers, interrupts and housekeeping that cannot move")
+	}
+	p.domain = chooseDomain(withoutZero, need)
+
+	cpus := make([]int, need)
+	for i := range cpus {
+		cpus[i] = -1
+		if i < len(p.domain) {
+			cpus[i] = p.domain[i].cpu
+		}
+	}
+	p.consumers, p.producers = cpus[:opt.Consumers], cpus[opt.Consumers:]
+	short := ""
+	if need > len(p.domain) {
+		short = fmt.Sprintf("only %d physical cores of %d usable CPUs (%s) are free for bus threads", len(p.domain), usable.Len(), usable)
+		if len(p.domain) < len(withoutZero) {
+			short = fmt.Sprintf("only %d physical cores share an L3 and NUMA node", len(p.domain))
+		}
+	}
+	describe := func(role string, i, cpu int) {
+		if cpu < 0 {
+			why(role, "%s %d not pinned: %s, and two threads on one CPU hand off in milliseconds", role, i, short)
+			return
+		}
+		c := p.domain[slices.IndexFunc(p.domain, func(c core) bool { return c.cpu == cpu })]
+		var parts []string
+		if c.isolated {
+			parts = append(parts, "isolated from the scheduler")
+		}
+		if s.OS.NohzFull.Value.Contains(cpu) {
+			parts = append(parts, "tickless (nohz_full)")
+		}
+		parts = append(parts, "a physical core of its own")
+		if !c.others.IsEmpty() {
+			parts = append(parts, fmt.Sprintf("SMT sibling %s left idle", c.others))
+		}
+		if c.llc != "" && need > 1 {
+			parts = append(parts, fmt.Sprintf("shares the %s L3 with the other bus threads", formatSize(c.llcSize)))
+		}
+		if len(s.OS.Nodes) > 1 {
+			parts = append(parts, fmt.Sprintf("NUMA node %d", c.node))
+		}
+		why(role, "%s %d on CPU %d: %s", role, i, cpu, strings.Join(parts, ", "))
+	}
+	for i, c := range p.consumers {
+		describe("consumer", i, c)
+		p.affinity.Consumers = append(p.affinity.Consumers, bus.Placement{CPU: c})
+	}
+	for i, c := range p.producers {
+		describe("producer", i, c)
+		p.affinity.Producers = append(p.affinity.Producers, c)
+	}
+	return p
+}
+
+// collectCores groups the eligible CPUs by physical core and picks one CPU
+// per core, preferring an isolated one.
+func collectCores(s *Snapshot, eligible CPUSet) []core {
+	byKey := map[string]*core{}
+	var order []string
+	isolated := s.OS.Isolated.Value
+	for _, id := range eligible.CPUs() {
+		c, ok := s.CPU(id)
+		if !ok {
+			c = CPU{ID: id, Node: -1}
+		}
+		key := c.CoreKey()
+		k, seen := byKey[key]
+		if !seen {
+			k = &core{cpu: id, node: max(c.Node, 0), isolated: isolated.Contains(id)}
+			if l, found := c.Cache(3); found {
+				k.llc, k.llcSize = l.SharedWith.String(), l.Size
+			} else if c.Package >= 0 {
+				k.llc = fmt.Sprintf("package %d", c.Package)
+			}
+			byKey[key] = k
+			order = append(order, key)
+		} else if !k.isolated && isolated.Contains(id) {
+			k.cpu, k.isolated = id, true
+		}
+		k.hasCPU0 = k.hasCPU0 || c.Siblings.Contains(0) || id == 0
+	}
+	var out []core
+	for _, key := range order {
+		k := byKey[key]
+		c, _ := s.CPU(k.cpu)
+		k.others = c.Siblings.Difference(NewCPUSet(k.cpu))
+		out = append(out, *k)
+	}
+	return out
+}
+
+// chooseDomain picks the L3/NUMA domain best suited to need threads (most
+// isolated cores, then most cores, then lowest CPU) and returns its cores,
+// isolated ones first.
+func chooseDomain(cores []core, need int) []core {
+	type domain struct {
+		cores    []core
+		isolated int
+	}
+	byKey := map[string]*domain{}
+	var keys []string
+	for _, c := range cores {
+		key := fmt.Sprintf("%d/%s", c.node, c.llc)
+		d, ok := byKey[key]
+		if !ok {
+			d = &domain{}
+			byKey[key] = d
+			keys = append(keys, key)
+		}
+		d.cores = append(d.cores, c)
+		if c.isolated {
+			d.isolated++
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	best := byKey[keys[0]]
+	for _, k := range keys[1:] {
+		d := byKey[k]
+		if cmp.Or(cmp.Compare(min(d.isolated, need), min(best.isolated, need)),
+			cmp.Compare(min(len(d.cores), need), min(len(best.cores), need))) > 0 {
+			best = d
+		}
+	}
+	out := slices.Clone(best.cores)
+	slices.SortStableFunc(out, func(a, b core) int {
+		if a.isolated != b.isolated {
+			if a.isolated {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.cpu, b.cpu)
+	})
+	return out
+}
+
+func chooseWait(s *Snapshot, p cpuPlan, opt Options, why func(string, string, ...any)) bus.WaitKind {
+	spinners := opt.Producers + opt.Consumers
+	quota := s.Process.Quota.Value
+	pinned := 0
+	for _, c := range append(slices.Clone(p.consumers), p.producers...) {
+		if c >= 0 {
+			pinned++
+		}
+	}
+	gmp := s.Process.GOMAXPROCS.Value
+	switch {
+	case quota > 0 && quota < float64(spinners):
+		why("wait", "%s: %d spinning threads would burn the %.3g-CPU cgroup quota and the whole cgroup would be throttled until the next period; blocking uses CPU only for work", bus.WaitBlocking, spinners, quota)
+		return bus.WaitBlocking
+	case pinned < spinners:
+		why("wait", "%s: only %d of %d bus threads get a physical core of their own, and a busy-spinning thread sharing a CPU stalls the thread it waits for", bus.WaitPhasedBackoff, pinned, spinners)
+		return bus.WaitPhasedBackoff
+	case quota > 0 && quota < float64(spinners+1):
+		why("wait", "%s: %d busy-spinning threads would use all but %.2g of the %.3g-CPU quota, starving the rest of the program", bus.WaitPhasedBackoff, spinners, quota-float64(spinners), quota)
+		return bus.WaitPhasedBackoff
+	case gmp > 0 && gmp <= spinners:
+		why("wait", "%s: GOMAXPROCS is %d, so %d busy-spinning goroutines would leave no P for the rest of the program", bus.WaitPhasedBackoff, gmp, spinners)
+		return bus.WaitPhasedBackoff
+	}
+	q := "no CPU quota"
+	if quota > 0 {
+		q = fmt.Sprintf("the %.3g-CPU quota leaves room for the rest", quota)
+	}
+	why("wait", "%s: each of the %d bus threads has a physical core of its own, %s, and GOMAXPROCS %d leaves Ps for the rest of the program", bus.WaitBusySpin, spinners, q, gmp)
+	return bus.WaitBusySpin
+}
+
+// latencyReason adds what the measurements say about the planned CPUs.
+func latencyReason(m *Measurements, p cpuPlan, why func(string, string, ...any)) {
+	if m == nil || len(m.Latency) == 0 {
+		return
+	}
+	a, b := -1, -1
+	if len(p.consumers) > 0 {
+		a = p.consumers[0]
+	}
+	if len(p.producers) > 0 {
+		b = p.producers[0]
+	}
+	for _, l := range m.Latency {
+		if (l.A == a && l.B == b) || (l.A == b && l.B == a) {
+			why("latency", "producer to consumer, CPU %d to %d: %s", l.A, l.B, l.Summary())
+			return
+		}
+	}
+	best := m.Latency[0]
+	for _, l := range m.Latency[1:] {
+		if l.MedianNS < best.MedianNS {
+			best = l
+		}
+	}
+	why("latency", "the planned CPUs were not both measured; fastest measured pair CPU %d to %d: %s", best.A, best.B, best.Summary())
+}

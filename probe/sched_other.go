@@ -1,0 +1,15 @@
+//go:build !linux
+
+package probe
+
+import "fmt"
+
+func schedGetaffinity() (CPUSet, error) {
+	return CPUSet{}, fmt.Errorf("%w: sched_getaffinity is Linux only", ErrUnsupported)
+}
+
+func pinThread(cpu int) error {
+	return fmt.Errorf("%w: pinning threads is Linux only", ErrUnsupported)
+}
+
+const canPin = false

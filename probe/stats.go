@@ -1,0 +1,189 @@
+package probe
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Stability classifies how repeatable a latency figure was from run to run.
+type Stability string
+
+// The stability verdicts of a measured pair.
+const (
+	// Stable means every run gave about the same figure.
+	Stable Stability = "stable"
+	// Unstable means the runs spread widely without forming two groups.
+	Unstable Stability = "unstable"
+	// Bimodal means the runs fell into a fast group and a slow group, as
+	// on VMs whose vCPUs the host sometimes places on distant cores.
+	Bimodal Stability = "bimodal"
+)
+
+// Thresholds of the run-to-run analysis: a gap between consecutive sorted
+// run medians of at least bimodalGap (as a ratio) with at least two runs on
+// each side is bimodal; a max/min ratio of at least unstableSpread without
+// such a gap is unstable.
+const (
+	bimodalGap     = 1.5
+	unstableSpread = 1.5
+)
+
+// PairLatency is the measured core-to-core latency between two CPUs.
+type PairLatency struct {
+	// A and B are the two CPUs; A < B.
+	A int `json:"a"`
+	B int `json:"b"`
+	// MedianNS is the median CAS round trip in nanoseconds over all samples.
+	MedianNS float64 `json:"median_ns"`
+	// P10NS and P90NS bound the middle 80% of the samples: the spread.
+	P10NS float64 `json:"p10_ns"`
+	P90NS float64 `json:"p90_ns"`
+	// RunMedians is the median of each run, in the order run.
+	RunMedians []float64 `json:"run_medians_ns"`
+	// Stability says whether the runs agreed.
+	Stability Stability `json:"stability"`
+	// Modes holds the medians of the fast and the slow group when
+	// Stability is Bimodal.
+	Modes []float64 `json:"modes_ns,omitempty"`
+}
+
+// Summary returns one line describing l for a person.
+func (l PairLatency) Summary() string {
+	s := fmt.Sprintf("median %.0f ns, p10-p90 %.0f-%.0f ns over %d runs", l.MedianNS, l.P10NS, l.P90NS, len(l.RunMedians))
+	switch l.Stability {
+	case Bimodal:
+		s += fmt.Sprintf("; bimodal: runs cluster near %.0f ns and %.0f ns, so expect either from one run to the next (typical of a VM)", l.Modes[0], l.Modes[1])
+	case Unstable:
+		lo, hi := slices.Min(l.RunMedians), slices.Max(l.RunMedians)
+		s += fmt.Sprintf("; unstable: run medians range %.0f-%.0f ns", lo, hi)
+	}
+	return s
+}
+
+// quantile returns the q-quantile (0..1) of sorted xs by linear
+// interpolation; NaN for no data.
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	pos := q * float64(len(sorted)-1)
+	i := int(pos)
+	if i+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	f := pos - float64(i)
+	return sorted[i]*(1-f) + sorted[i+1]*f
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return quantile(s, 0.5)
+}
+
+// summarizePair turns the samples of each run (round-trip nanoseconds) into
+// a PairLatency. Empty runs are ignored.
+func summarizePair(a, b int, runs [][]float64) PairLatency {
+	if a > b {
+		a, b = b, a
+	}
+	l := PairLatency{A: a, B: b}
+	var all []float64
+	for _, r := range runs {
+		if len(r) == 0 {
+			continue
+		}
+		all = append(all, r...)
+		l.RunMedians = append(l.RunMedians, median(r))
+	}
+	slices.Sort(all)
+	l.MedianNS, l.P10NS, l.P90NS = quantile(all, 0.5), quantile(all, 0.1), quantile(all, 0.9)
+	l.Stability, l.Modes = classifyRuns(l.RunMedians)
+	return l
+}
+
+// classifyRuns decides whether run medians agree, form two groups or just
+// spread, and returns the two group medians when bimodal.
+func classifyRuns(medians []float64) (Stability, []float64) {
+	s := slices.Clone(medians)
+	slices.Sort(s)
+	n := len(s)
+	if n < 2 || s[0] <= 0 {
+		return Stable, nil
+	}
+	gapAt, gap := -1, 1.0
+	for i := 0; i+1 < n; i++ {
+		if r := s[i+1] / s[i]; r > gap {
+			gapAt, gap = i, r
+		}
+	}
+	if gap >= bimodalGap && gapAt+1 >= 2 && n-gapAt-1 >= 2 {
+		return Bimodal, []float64{quantile(s[:gapAt+1], 0.5), quantile(s[gapAt+1:], 0.5)}
+	}
+	if s[n-1]/s[0] >= unstableSpread {
+		return Unstable, nil
+	}
+	return Stable, nil
+}
+
+// SpacingResult is the cost of two threads incrementing two counters a given
+// distance apart.
+type SpacingResult struct {
+	// Bytes is the distance between the two counters.
+	Bytes int `json:"bytes"`
+	// NSPerOp is the median time of one increment, averaged over both
+	// threads.
+	NSPerOp float64 `json:"ns_per_op"`
+	// Slowdown is NSPerOp relative to the reference spacing.
+	Slowdown float64 `json:"slowdown"`
+}
+
+// FalseSharing is the result of the false-sharing measurement.
+type FalseSharing struct {
+	// CPUs are the two CPUs the writers ran on.
+	CPUs [2]int `json:"cpus"`
+	// ReferenceBytes is the spacing taken as free of interference.
+	ReferenceBytes int `json:"reference_bytes"`
+	// Spacings holds the tested spacings in increasing order.
+	Spacings []SpacingResult `json:"spacings"`
+	// Distance is the smallest spacing from which on the writers no longer
+	// slow each other, 0 when even the largest tested spacing was slowed.
+	Distance int `json:"distance"`
+}
+
+// slowdownLimit is the largest slowdown still counted as "no interference".
+const slowdownLimit = 1.25
+
+// pickDistance returns the smallest spacing at and beyond which every
+// slowdown is at most limit, or 0 when the largest spacing is itself
+// slowed. spacings must be increasing.
+func pickDistance(spacings []int, slowdowns []float64, limit float64) int {
+	d := 0
+	for i := len(spacings) - 1; i >= 0; i-- {
+		if slowdowns[i] > limit {
+			break
+		}
+		d = spacings[i]
+	}
+	return d
+}
+
+// summarizeSpacings turns per-spacing samples (ns per op, one per round)
+// into results relative to the reference samples, and picks the distance.
+func summarizeSpacings(cpus [2]int, spacings []int, samples [][]float64, refBytes int, ref []float64) FalseSharing {
+	fs := FalseSharing{CPUs: cpus, ReferenceBytes: refBytes}
+	base := median(ref)
+	var slow []float64
+	for i, sp := range spacings {
+		m := median(samples[i])
+		r := SpacingResult{Bytes: sp, NSPerOp: m, Slowdown: m / base}
+		if base <= 0 || math.IsNaN(r.Slowdown) {
+			r.Slowdown = math.Inf(1)
+		}
+		fs.Spacings = append(fs.Spacings, r)
+		slow = append(slow, r.Slowdown)
+	}
+	fs.Distance = pickDistance(spacings, slow, slowdownLimit)
+	return fs
+}
