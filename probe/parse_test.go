@@ -47,4 +47,3 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
-

@@ -7,7 +7,6 @@ import (
 
 const fileStatus = "proc/self/status"
 
-
 // parseStatusAllowed returns the Cpus_allowed_list of a /proc/PID/status
 // file.
 func parseStatusAllowed(file string, data []byte) (CPUSet, error) {
