@@ -1,0 +1,64 @@
+package bus
+
+import "context"
+
+// Barrier is what a consumer waits on: the sequencer's published events,
+// or the progress of the consumers it must follow. It is created by a
+// sequencer's NewBarrier and used by one goroutine at a time.
+//
+// A Publish (or an upstream consumer's Sequence.Store) synchronizes before
+// any WaitFor that returns a sequence at or above the one it made available.
+type Barrier struct {
+	_      noCopy
+	core   *sequencerCore
+	wait   WaitStrategy
+	alert  *alert
+	waiter Waiter
+}
+
+// WaitFor waits until seq is available and returns the highest sequence
+// available, which may be well past seq: the consumer handles everything up
+// to it as one batch. It returns ErrHalted promptly once the barrier or the
+// bus is halted, and ErrTimeout when a timeout wait strategy gives up. An
+// available sequence is returned without touching the wait strategy.
+func (b *Barrier) WaitFor(seq int64) (int64, error) {
+	if b.alert.isRaised() || b.core.halted.isRaised() {
+		return 0, ErrHalted
+	}
+	b.waiter.seq = seq
+	if a := b.waiter.Available(); a >= seq {
+		return a, nil
+	}
+	return b.wait.Wait(&b.waiter)
+}
+
+// WaitForContext is WaitFor that also returns ctx.Err() once ctx is done.
+func (b *Barrier) WaitForContext(ctx context.Context, seq int64) (int64, error) {
+	prev := b.waiter.ctx
+	b.waiter.ctx = ctx
+	defer func() { b.waiter.ctx = prev }()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return b.WaitFor(seq)
+}
+
+// Available returns the highest sequence available now, without waiting.
+// It is below seq when seq is not available yet.
+func (b *Barrier) Available(seq int64) int64 {
+	b.waiter.seq = seq
+	return b.waiter.Available()
+}
+
+// Halt makes this barrier's current and future waits return ErrHalted.
+// It may be called from any goroutine and is idempotent.
+func (b *Barrier) Halt() {
+	b.alert.raise()
+	b.core.notify.wakeAll()
+}
+
+// Halted reports whether the barrier or its bus has been halted.
+func (b *Barrier) Halted() bool { return b.alert.isRaised() || b.core.halted.isRaised() }
+
+// Cursor returns the sequencer's cursor.
+func (b *Barrier) Cursor() int64 { return b.core.cursor.Load() }

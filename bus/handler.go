@@ -1,0 +1,95 @@
+package bus
+
+import (
+	"fmt"
+	"runtime/debug"
+)
+
+// Handler handles the events of a ring, one at a time, in sequence order.
+// endOfBatch is true for the last event of the batch the consumer took
+// from the ring, the moment to flush anything accumulated.
+//
+// A handler may also implement StartHandler, ShutdownHandler and
+// TimeoutHandler; those hooks run on the consumer's goroutine.
+type Handler[T any] interface {
+	OnEvent(ev *T, seq int64, endOfBatch bool) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc[T any] func(ev *T, seq int64, endOfBatch bool) error
+
+// OnEvent calls f.
+func (f HandlerFunc[T]) OnEvent(ev *T, seq int64, endOfBatch bool) error { return f(ev, seq, endOfBatch) }
+
+// StartHandler is implemented by handlers that want to run code on their
+// consumer's goroutine before the first event. An error stops the consumer
+// before it handles anything.
+type StartHandler interface {
+	OnStart() error
+}
+
+// ShutdownHandler is implemented by handlers that want to run code on their
+// consumer's goroutine after the last event, however the consumer stops.
+type ShutdownHandler interface {
+	OnShutdown()
+}
+
+// TimeoutHandler is implemented by handlers that want to hear when a
+// TimeoutBlockingWait gave up waiting; seq is the last sequence handled.
+// An error is treated like an error from OnEvent at seq.
+type TimeoutHandler interface {
+	OnTimeout(seq int64) error
+}
+
+// Namer is implemented by handlers that have a name. The name is used in
+// errors and to match a profile's affinity plan.
+type Namer interface {
+	Name() string
+}
+
+// EventError reports a handler that failed on an event, by returning an
+// error or by panicking.
+type EventError struct {
+	Handler string // the handler's name, or its position as "#N"
+	Seq     int64  // the sequence of the event
+	Err     error  // the error returned, or a *PanicError
+}
+
+// Error implements error.
+func (e *EventError) Error() string {
+	return fmt.Sprintf("bus: handler %s failed on sequence %d: %v", e.Handler, e.Seq, e.Err)
+}
+
+// Unwrap returns the handler's error.
+func (e *EventError) Unwrap() error { return e.Err }
+
+// PanicError is the error of a handler that panicked: the panic value and
+// the stack of the consumer's goroutine where it happened.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+// Error implements error.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func newPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
+
+// ErrorPolicy decides what a consumer does after its handler failed on an
+// event. Returning nil skips the event and goes on with the next one;
+// returning an error stops the consumer with that error (and a Bus halts
+// and reports it from Shutdown and Wait). It runs on the consumer's
+// goroutine. A nil ErrorPolicy means StopOnError.
+type ErrorPolicy func(e *EventError) error
+
+// StopOnError stops the consumer with the handler's error: the default.
+func StopOnError(e *EventError) error { return e }
+
+// SkipOnError drops the failed event and goes on.
+func SkipOnError(e *EventError) error { return nil }

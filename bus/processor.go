@@ -1,0 +1,205 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+)
+
+// ProcessorConfig configures a BatchEventProcessor. The zero value gives
+// unlimited batches, StopOnError, no name and no pinning.
+type ProcessorConfig struct {
+	// Name identifies the consumer in errors and in an affinity plan.
+	// Empty means the handler's Name() if it has one, else "#Index".
+	Name string
+	// Index is the consumer's position in its bus, for an affinity plan.
+	Index int
+	// BatchLimit caps how many events one batch may hold; 0 means no cap.
+	// A cap bounds how long the consumer's sequence lags behind, so that
+	// upstream producers see free slots sooner.
+	BatchLimit int
+	// OnError decides what happens after the handler fails; nil means
+	// StopOnError.
+	OnError ErrorPolicy
+	// Pin, when not nil, is called on the consumer's goroutine before its
+	// first event; the release it returns runs when the consumer stops.
+	Pin PinFunc
+}
+
+// BatchEventProcessor is a consumer: it waits on a barrier, runs a handler
+// for each available event in sequence order, and then advances its own
+// sequence, which the sequencer (or downstream barriers) gate on. Create it
+// with NewBatchEventProcessor and run it with Run on its own goroutine.
+//
+// The handler's writes while handling sequence s synchronize before any
+// downstream WaitFor that returns s or more.
+type BatchEventProcessor[T any] struct {
+	_       noCopy
+	ring    *Ring[T]
+	barrier *Barrier
+	handler Handler[T]
+	seq     *Sequence
+	cfg     ProcessorConfig
+	running atomic.Int32
+}
+
+// NewBatchEventProcessor returns a consumer of ring that waits on barrier
+// and runs h. Its sequence comes from the barrier's sequencer, laid out
+// with that sequencer's pad; add it to the sequencer's gating sequences (or
+// to a downstream barrier) before publishing.
+func NewBatchEventProcessor[T any](ring *Ring[T], barrier *Barrier, h Handler[T], cfg ProcessorConfig) (*BatchEventProcessor[T], error) {
+	switch {
+	case ring == nil:
+		return nil, errorf("NewBatchEventProcessor: nil ring")
+	case barrier == nil:
+		return nil, errorf("NewBatchEventProcessor: nil barrier")
+	case h == nil:
+		return nil, errorf("NewBatchEventProcessor: nil handler")
+	case cfg.BatchLimit < 0:
+		return nil, errorf("NewBatchEventProcessor: batch limit %d is negative", cfg.BatchLimit)
+	case int64(ring.Size()) != barrier.core.size:
+		return nil, errorf("NewBatchEventProcessor: ring of %d slots with a sequencer of %d", ring.Size(), barrier.core.size)
+	}
+	if cfg.Name == "" {
+		cfg.Name = handlerName(h, cfg.Index)
+	}
+	return &BatchEventProcessor[T]{ring: ring, barrier: barrier, handler: h, seq: barrier.core.NewSequence(), cfg: cfg}, nil
+}
+
+func handlerName(h any, index int) string {
+	if n, ok := h.(Namer); ok && n.Name() != "" {
+		return n.Name()
+	}
+	return "#" + itoa(index)
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for ; i > 0; i /= 10 {
+		n--
+		b[n] = byte('0' + i%10)
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}
+
+// Sequence returns the consumer's progress: the last sequence it handled.
+func (p *BatchEventProcessor[T]) Sequence() *Sequence { return p.seq }
+
+// Name returns the consumer's name.
+func (p *BatchEventProcessor[T]) Name() string { return p.cfg.Name }
+
+// Halt makes Run return soon, after the event being handled. It may be
+// called from any goroutine.
+func (p *BatchEventProcessor[T]) Halt() { p.barrier.Halt() }
+
+// Run handles events until the processor or its bus is halted (it returns
+// nil), ctx is done (ctx.Err()), or the error policy stops it after a
+// handler failure (an *EventError, or what the policy returned). Run calls
+// the handler's OnStart before the first event and OnShutdown after the
+// last, on the calling goroutine. It must not be called twice.
+func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
+	if !p.running.CompareAndSwap(0, 1) {
+		return errorf("BatchEventProcessor %s: Run called twice", p.cfg.Name)
+	}
+	if p.cfg.Pin != nil {
+		release, err := p.cfg.Pin(p.cfg.Name, p.cfg.Index)
+		if err != nil {
+			return err
+		}
+		if release != nil {
+			defer release()
+		}
+	}
+	if s, ok := p.handler.(StartHandler); ok {
+		if err := s.OnStart(); err != nil {
+			return &EventError{Handler: p.cfg.Name, Seq: p.seq.Load(), Err: err}
+		}
+	}
+	if s, ok := p.handler.(ShutdownHandler); ok {
+		defer s.OnShutdown()
+	}
+	p.barrier.waiter.ctx = ctx
+	next := p.seq.Load() + 1
+	limit := int64(p.cfg.BatchLimit)
+	for {
+		avail, err := p.barrier.WaitFor(next)
+		if err != nil {
+			switch {
+			case errors.Is(err, ErrHalted):
+				return nil
+			case errors.Is(err, ErrTimeout):
+				if err := p.timeout(); err != nil {
+					return err
+				}
+				continue
+			}
+			return err
+		}
+		if limit > 0 && avail-next >= limit {
+			avail = next + limit - 1
+		}
+		for next <= avail {
+			at, herr := p.batch(next, avail)
+			if herr == nil {
+				break
+			}
+			if err := p.failed(at, herr); err != nil {
+				p.seq.Store(at - 1)
+				return err
+			}
+			next = at + 1 // skip the failed event and go on with the batch
+		}
+		p.seq.Store(avail)
+		p.barrier.core.notify.wake()
+		next = avail + 1
+	}
+}
+
+// batch handles lo..hi and returns the sequence and error of the first
+// event whose handler failed, or (0, nil).
+func (p *BatchEventProcessor[T]) batch(lo, hi int64) (at int64, err error) {
+	seq := lo
+	defer func() {
+		if r := recover(); r != nil {
+			at, err = seq, newPanicError(r)
+		}
+	}()
+	for ; seq <= hi; seq++ {
+		if e := p.handler.OnEvent(p.ring.Get(seq), seq, seq == hi); e != nil {
+			return seq, e
+		}
+	}
+	return 0, nil
+}
+
+func (p *BatchEventProcessor[T]) failed(seq int64, err error) error {
+	e := &EventError{Handler: p.cfg.Name, Seq: seq, Err: err}
+	if p.cfg.OnError == nil {
+		return e
+	}
+	return p.cfg.OnError(e)
+}
+
+func (p *BatchEventProcessor[T]) timeout() error {
+	th, ok := p.handler.(TimeoutHandler)
+	if !ok {
+		return nil
+	}
+	seq := p.seq.Load()
+	if err := th.OnTimeout(seq); err != nil {
+		return p.failed(seq, err)
+	}
+	return nil
+}

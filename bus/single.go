@@ -1,0 +1,108 @@
+package bus
+
+// SingleProducerSequencer hands out sequences to one producer goroutine. A
+// claim is plain arithmetic on fields only the producer touches: no atomic
+// read-modify-write, no CAS. Using it from more than one goroutine at a time
+// is a data race; use MultiProducerSequencer for that. Create it with
+// NewSingleProducerSequencer; the zero value is not usable.
+//
+// Publish synchronizes before any barrier WaitFor that observes the
+// published sequence, so everything the producer wrote to the slots before
+// publishing is visible to consumers that see it.
+type SingleProducerSequencer struct {
+	_ noCopy
+	sequencerCore
+	_      [maxPad]byte // the producer's own fields, 24 bytes alone on their line
+	next   int64        // highest claimed sequence
+	pub    int64 // highest published sequence (the cursor's value)
+	cached int64 // lowest gating sequence seen at the last check
+	_      [maxPad]byte
+	waiter Waiter
+}
+
+// NewSingleProducerSequencer returns a sequencer for a ring of size slots
+// (a power of two). It accepts WithWaitStrategy and WithPad.
+func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequencer, error) {
+	s := &SingleProducerSequencer{}
+	if err := s.init(size, opts); err != nil {
+		return nil, err
+	}
+	s.next, s.pub, s.cached = InitialSequence, InitialSequence, InitialSequence
+	s.waiter = Waiter{core: &s.sequencerCore, producer: true}
+	return s, nil
+}
+
+// Next claims the next n slots, waiting with the wait strategy while the
+// ring is full, and returns the first and last claimed sequence. It returns
+// ErrClosed once the sequencer is closed, including while it waits, and an
+// error wrapping ErrInvalid when n is below 1 or above the ring size.
+func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
+	if n < 1 || int64(n) > s.size {
+		return 0, 0, s.checkClaim(n)
+	}
+	if s.closed.isRaised() {
+		return 0, 0, ErrClosed
+	}
+	next := s.next + int64(n)
+	if wrap := next - s.size; wrap > s.cached || s.cached > s.next {
+		if err := s.awaitCapacity(wrap); err != nil {
+			return 0, 0, err
+		}
+	}
+	s.next = next
+	return next - int64(n) + 1, next, nil
+}
+
+// TryNext claims the next n slots if the ring has room for them now, and
+// returns ErrInsufficientCapacity without waiting if it has not.
+func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
+	if n < 1 || int64(n) > s.size {
+		return 0, 0, s.checkClaim(n)
+	}
+	if s.closed.isRaised() {
+		return 0, 0, ErrClosed
+	}
+	next := s.next + int64(n)
+	if wrap := next - s.size; wrap > s.cached || s.cached > s.next {
+		min := minSequence(s.gatingSeqs(), s.next)
+		s.cached = min
+		if wrap > min {
+			return 0, 0, ErrInsufficientCapacity
+		}
+	}
+	s.next = next
+	return next - int64(n) + 1, next, nil
+}
+
+func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
+	for {
+		min := minSequence(s.gatingSeqs(), s.next)
+		if wrap <= min {
+			s.cached = min
+			return nil
+		}
+		if _, err := s.waiter.wait(s.wait, wrap); err != nil && err != ErrTimeout {
+			return err
+		}
+	}
+}
+
+// Publish makes the claimed sequences lo..hi available to consumers. The
+// range must start right after the last published sequence and end at or
+// before the last claimed one; anything else is a programming error and
+// returns an error wrapping ErrInvalid that names both ranges.
+func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
+	if lo != s.pub+1 || hi < lo || hi > s.next {
+		return errorf("Publish(%d, %d): the claimed, unpublished range is %d..%d", lo, hi, s.pub+1, s.next)
+	}
+	s.pub = hi
+	s.cursor.Store(hi)
+	s.notify.wake()
+	return nil
+}
+
+// RemainingCapacity returns how many slots could be claimed without
+// waiting, as far as the gating sequences show right now.
+func (s *SingleProducerSequencer) RemainingCapacity() int64 {
+	return s.size - (s.next - minSequence(s.gatingSeqs(), s.next))
+}
