@@ -19,7 +19,9 @@ type Handler[T any] interface {
 type HandlerFunc[T any] func(ev *T, seq int64, endOfBatch bool) error
 
 // OnEvent calls f.
-func (f HandlerFunc[T]) OnEvent(ev *T, seq int64, endOfBatch bool) error { return f(ev, seq, endOfBatch) }
+func (f HandlerFunc[T]) OnEvent(ev *T, seq int64, endOfBatch bool) error {
+	return f(ev, seq, endOfBatch)
+}
 
 // StartHandler is implemented by handlers that want to run code on their
 // consumer's goroutine before the first event. An error stops the consumer

@@ -14,8 +14,8 @@ type SingleProducerSequencer struct {
 	sequencerCore
 	_      [maxPad]byte // the producer's own fields, 24 bytes alone on their line
 	next   int64        // highest claimed sequence
-	pub    int64 // highest published sequence (the cursor's value)
-	cached int64 // lowest gating sequence seen at the last check
+	pub    int64        // highest published sequence (the cursor's value)
+	cached int64        // lowest gating sequence seen at the last check
 	_      [maxPad]byte
 	waiter Waiter
 }

@@ -156,8 +156,8 @@ type paddedWord struct {
 	_ [256 - 8]byte
 }
 
-// flag is a stop flag on its own lines.
-type flag struct {
+// stopFlag is a stop flag on its own lines.
+type stopFlag struct {
 	_ [256]byte
 	v atomic.Bool
 	_ [256 - 4]byte
@@ -186,14 +186,14 @@ const roundTrips = 100
 // nanoseconds per round trip.
 func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error) {
 	var w paddedWord
-	var stop flag
+	var stop stopFlag
 	w.v.Store(-2) // b sets -1 when pinned; a sets 0 to start
 	errs := make(chan error, 2)
 	var wg sync.WaitGroup
 	var samples []float64
 
 	// waitFor spins until w equals want. Every 1024 spins it checks the
-	// stop flag and the stall bound, so it never spins unbounded.
+	// stop stopFlag and the stall bound, so it never spins unbounded.
 	waitFor := func(want int64) error {
 		deadline := time.Now().Add(stallTimeout)
 		for i := 1; ; i++ {
@@ -277,7 +277,7 @@ func contend(ctx context.Context, pair [2]int, spacing int, d time.Duration) (fl
 		(*atomic.Int64)(unsafe.Pointer(&buf[base+spacing])),
 	}
 	var ready atomic.Int32
-	var stop flag
+	var stop stopFlag
 	errs := make(chan error, 2)
 	var wg sync.WaitGroup
 	var ns [2]float64

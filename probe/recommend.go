@@ -3,6 +3,7 @@ package probe
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -172,11 +173,19 @@ func chooseRing(s *Snapshot, consumerCPU, eventSize int, why func(string, string
 		where = "a usable CPU's"
 	}
 	if ok {
-		if k, found := c.Cache(2); found && k.Size > 0 {
-			budget, what = k.Size/2, fmt.Sprintf("half of %s %s L2 (CPU %d)", where, formatSize(k.Size), c.ID)
-		} else if k, found := c.Cache(3); found && k.Size > 0 {
-			share := max(k.SharedWith.Len(), 1)
-			budget, what = k.Size/share/2, fmt.Sprintf("half of %s share of the %s L3 shared by %d CPUs", where, formatSize(k.Size), share)
+		for _, level := range []int{2, 3} {
+			k, found := c.Cache(level)
+			if !found || k.Size == 0 {
+				continue
+			}
+			share := coresSharing(s, k.SharedWith)
+			budget = k.Size / share / 2
+			if share == 1 {
+				what = fmt.Sprintf("half of %s %s L%d (CPU %d)", where, formatSize(k.Size), level, c.ID)
+			} else {
+				what = fmt.Sprintf("half of %s share of the %s L%d that %d cores share", where, formatSize(k.Size), level, share)
+			}
+			break
 		}
 	}
 	if budget == 0 && s.Hardware.L2.Known() {
@@ -200,6 +209,19 @@ func chooseRing(s *Snapshot, consumerCPU, eventSize int, why func(string, string
 		why("ring", "%d slots x %d-byte events = %s, the largest power of two within %s, leaving the rest for the handler's own data", ring, eventSize, formatSize(bytes), what)
 	}
 	return ring
+}
+
+// coresSharing returns the number of physical cores among cpus, at least 1.
+func coresSharing(s *Snapshot, cpus CPUSet) int {
+	keys := map[string]bool{}
+	for _, id := range cpus.CPUs() {
+		c, ok := s.CPU(id)
+		if !ok {
+			c = CPU{ID: id}
+		}
+		keys[c.CoreKey()] = true
+	}
+	return max(len(keys), 1)
 }
 
 // core is one physical core the planner may use.
@@ -232,6 +254,11 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 		if rest := usable.Difference(e); !rest.IsEmpty() {
 			eligible = rest
 			why("cpus", "efficiency cores %s excluded: a bus thread there runs at a fraction of a performance core's speed", e)
+		}
+	}
+	if iso := s.OS.Isolated.Value; !iso.IsEmpty() {
+		if out := iso.Difference(usable); !out.IsEmpty() {
+			why("cpus", "isolated CPUs %s are outside this process's allowed CPUs %s; start it with taskset -c to let the plan use them", out, usable)
 		}
 	}
 	cores := collectCores(s, eligible)
@@ -293,6 +320,15 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 	for i, c := range p.producers {
 		describe("producer", i, c)
 		p.affinity.Producers = append(p.affinity.Producers, c)
+	}
+	governors := map[string][]int{}
+	for _, cpu := range cpus {
+		if c, ok := s.CPU(cpu); ok && c.Governor != "" && c.Governor != "performance" {
+			governors[c.Governor] = append(governors[c.Governor], cpu)
+		}
+	}
+	for _, g := range slices.Sorted(maps.Keys(governors)) {
+		why("cpus", "frequency governor %q on planned CPUs %s: set \"performance\" there for steady latency; a thread that wakes from sleep starts at a low clock", g, NewCPUSet(governors[g]...))
 	}
 	return p
 }
