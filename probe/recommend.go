@@ -211,6 +211,14 @@ func chooseRing(s *Snapshot, consumerCPU, eventSize int, why func(string, string
 	return ring
 }
 
+// count returns "1 thing" or "n things".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 // coresSharing returns the number of physical cores among cpus, at least 1.
 func coresSharing(s *Snapshot, cpus CPUSet) int {
 	keys := map[string]bool{}
@@ -233,6 +241,7 @@ type core struct {
 	node     int
 	llc      string // key of the last-level cache shared with others
 	llcSize  int
+	llcLevel int
 }
 
 type cpuPlan struct {
@@ -283,14 +292,14 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 	p.consumers, p.producers = cpus[:opt.Consumers], cpus[opt.Consumers:]
 	short := ""
 	if need > len(p.domain) {
-		short = fmt.Sprintf("only %d physical cores of %d usable CPUs (%s) are free for bus threads", len(p.domain), usable.Len(), usable)
+		short = fmt.Sprintf("the %s (%s) leave %s for %d bus threads", count(usable.Len(), "usable CPU"), usable, count(len(p.domain), "free physical core"), need)
 		if len(p.domain) < len(withoutZero) {
-			short = fmt.Sprintf("only %d physical cores share an L3 and NUMA node", len(p.domain))
+			short = fmt.Sprintf("only %s share an L3 and NUMA node", count(len(p.domain), "free physical core"))
 		}
 	}
 	describe := func(role string, i, cpu int) {
 		if cpu < 0 {
-			why(role, "%s %d not pinned: %s, and two threads on one CPU hand off in milliseconds", role, i, short)
+			why(role, "%s %d not pinned: %s; pinning it beside another bus thread would make two waiting threads share a CPU, and they hand off in milliseconds", role, i, short)
 			return
 		}
 		c := p.domain[slices.IndexFunc(p.domain, func(c core) bool { return c.cpu == cpu })]
@@ -302,11 +311,14 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 			parts = append(parts, "tickless (nohz_full)")
 		}
 		parts = append(parts, "a physical core of its own")
-		if !c.others.IsEmpty() {
-			parts = append(parts, fmt.Sprintf("SMT sibling %s left idle", c.others))
+		if idle := c.others.Intersect(usable); !idle.IsEmpty() {
+			parts = append(parts, fmt.Sprintf("SMT sibling %s left idle", idle))
 		}
-		if c.llc != "" && need > 1 {
-			parts = append(parts, fmt.Sprintf("shares the %s L3 with the other bus threads", formatSize(c.llcSize)))
+		if busy := c.others.Difference(usable); !busy.IsEmpty() {
+			parts = append(parts, fmt.Sprintf("SMT sibling %s is outside the usable CPUs and may run other work", busy))
+		}
+		if c.llcSize > 0 && min(need, len(p.domain)) > 1 {
+			parts = append(parts, fmt.Sprintf("shares the %s L%d with the other bus threads", formatSize(c.llcSize), c.llcLevel))
 		}
 		if len(s.OS.Nodes) > 1 {
 			parts = append(parts, fmt.Sprintf("NUMA node %d", c.node))
@@ -333,6 +345,18 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 	return p
 }
 
+// lastLevel returns the outermost data or unified cache of c.
+func lastLevel(c CPU) (Cache, bool) {
+	var best Cache
+	found := false
+	for _, k := range c.Caches {
+		if k.Type != "Instruction" && k.Level >= best.Level {
+			best, found = k, true
+		}
+	}
+	return best, found
+}
+
 // collectCores groups the eligible CPUs by physical core and picks one CPU
 // per core, preferring an isolated one.
 func collectCores(s *Snapshot, eligible CPUSet) []core {
@@ -348,8 +372,8 @@ func collectCores(s *Snapshot, eligible CPUSet) []core {
 		k, seen := byKey[key]
 		if !seen {
 			k = &core{cpu: id, node: max(c.Node, 0), isolated: isolated.Contains(id)}
-			if l, found := c.Cache(3); found {
-				k.llc, k.llcSize = l.SharedWith.String(), l.Size
+			if l, found := lastLevel(c); found {
+				k.llc, k.llcSize, k.llcLevel = l.SharedWith.String(), l.Size, l.Level
 			} else if c.Package >= 0 {
 				k.llc = fmt.Sprintf("package %d", c.Package)
 			}
