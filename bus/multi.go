@@ -100,15 +100,20 @@ func (s *MultiProducerSequencer) Publish(lo, hi int64) error {
 		return errorf("Publish(%d, %d): not a claimed range (cursor %d, ring size %d)", lo, hi, s.cursor.Load(), s.size)
 	}
 	for seq := lo; seq <= hi; seq++ {
-		f := &s.avail[seq&s.mask]
-		lap := int32(seq >> s.shift)
-		if f.Load() == lap {
+		if s.avail[seq&s.mask].Load() == int32(seq>>s.shift) {
 			return errorf("Publish(%d, %d): sequence %d is already published", lo, hi, seq)
 		}
-		f.Store(lap)
 	}
+	s.publishRange(lo, hi)
 	s.notify.wake()
 	return nil
+}
+
+// publishRange marks lo..hi available; the caller knows they were claimed.
+func (s *MultiProducerSequencer) publishRange(lo, hi int64) {
+	for seq := lo; seq <= hi; seq++ {
+		s.avail[seq&s.mask].Store(int32(seq >> s.shift))
+	}
 }
 
 // RemainingCapacity returns how many slots could be claimed without

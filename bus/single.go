@@ -95,10 +95,15 @@ func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
 	if lo != s.pub+1 || hi < lo || hi > s.next {
 		return errorf("Publish(%d, %d): the claimed, unpublished range is %d..%d", lo, hi, s.pub+1, s.next)
 	}
-	s.pub = hi
-	s.cursor.Store(hi)
+	s.publishRange(hi)
 	s.notify.wake()
 	return nil
+}
+
+// publishRange publishes up to hi, which the caller knows was claimed.
+func (s *SingleProducerSequencer) publishRange(hi int64) {
+	s.pub = hi
+	s.cursor.Store(hi)
 }
 
 // RemainingCapacity returns how many slots could be claimed without
