@@ -15,22 +15,37 @@ type optBit uint
 const (
 	optWait optBit = 1 << iota
 	optPad
+	optSize
+	optProducer
+	optOnError
+	optBatch
+	optPin
 	optLast
 )
 
 var optNames = map[optBit]string{
-	optWait: "WithWaitStrategy",
-	optPad:  "WithPad",
+	optWait:     "WithWaitStrategy",
+	optPad:      "WithPad",
+	optSize:     "WithSize",
+	optProducer: "WithMultiProducer",
+	optOnError:  "WithErrorPolicy",
+	optBatch:    "WithBatchLimit",
+	optPin:      "WithPin",
 }
 
 type options struct {
-	set  optBit
-	wait WaitStrategy
-	pad  int
+	set        optBit
+	wait       WaitStrategy
+	pad        int
+	size       int
+	multi      bool
+	onError    ErrorPolicy
+	batchLimit int
+	pin        PinFunc
 }
 
 func applyOptions(opts []Option, allowed optBit) (options, error) {
-	o := options{wait: &PhasedBackoffWait{}, pad: DefaultPad()}
+	o := options{wait: &PhasedBackoffWait{}, pad: DefaultPad(), size: DefaultSize}
 	for _, opt := range opts {
 		if opt == nil {
 			return o, errorf("nil Option")
@@ -76,6 +91,95 @@ func WithPad(pad int) Option {
 		}
 		o.pad = pad
 		o.set |= optPad
+		return nil
+	}
+}
+
+// DefaultSize is the ring size of a Bus given neither WithSize nor WithProfile.
+const DefaultSize = 1024
+
+// WithSize sets a Bus's ring size, a power of two.
+func WithSize(size int) Option {
+	return func(o *options) error {
+		if err := checkRingSize(size); err != nil {
+			return fmt.Errorf("%w: WithSize: %v", ErrInvalid, err)
+		}
+		o.size = size
+		o.set |= optSize
+		return nil
+	}
+}
+
+// WithMultiProducer makes a Bus safe to publish to from any number of
+// goroutines, with a MultiProducerSequencer. Without it a Bus has a
+// SingleProducerSequencer and only one goroutine at a time may publish.
+func WithMultiProducer() Option {
+	return func(o *options) error {
+		o.multi = true
+		o.set |= optProducer
+		return nil
+	}
+}
+
+// WithErrorPolicy sets what a Bus's consumers do after a handler returns an
+// error or panics: StopOnError (the default: halt the bus and report the
+// failure from Shutdown and Wait), SkipOnError, or a function of your own.
+func WithErrorPolicy(p ErrorPolicy) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errorf("WithErrorPolicy(nil)")
+		}
+		o.onError = p
+		o.set |= optOnError
+		return nil
+	}
+}
+
+// WithBatchLimit caps how many events a Bus's consumers handle as one batch
+// before advancing their sequences; 0 (the default) means no cap.
+func WithBatchLimit(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return errorf("WithBatchLimit(%d): the limit is negative", n)
+		}
+		o.batchLimit = n
+		o.set |= optBatch
+		return nil
+	}
+}
+
+// WithPin makes a Bus call pin on each consumer's goroutine before its first
+// event, with the consumer's name and position (in the order consumers were
+// added). affinity.PinPlan builds one from a profile's affinity plan.
+func WithPin(pin PinFunc) Option {
+	return func(o *options) error {
+		if pin == nil {
+			return errorf("WithPin(nil)")
+		}
+		o.pin = pin
+		o.set |= optPin
+		return nil
+	}
+}
+
+// WithProfile applies a layout profile's pad size, ring size and wait
+// strategy to a Bus, as if by WithPad, WithSize and WithWaitStrategy; later
+// options override it. It does not pin anything: affinity.WithProfile adds
+// the profile's affinity plan as well.
+func WithProfile(p *Profile) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errorf("WithProfile(nil)")
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		ws, err := NewWaitStrategy(p.Layout.Wait)
+		if err != nil {
+			return err
+		}
+		o.pad, o.size, o.wait = p.Layout.PadBytes, p.Layout.RingSize, ws
+		o.set |= optPad | optSize | optWait
 		return nil
 	}
 }
