@@ -60,6 +60,15 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 		cur := s.cursor.Load()
 		next := cur + int64(n)
 		wrap := next - s.size
+		if faultsEnabled && faultActive(faultWrapOffByOne) {
+			wrap--
+		}
+		if faultsEnabled && faultActive(faultNoGatingCheck) {
+			if s.cursor.CompareAndSwap(cur, next) {
+				return cur + 1, next, nil
+			}
+			continue
+		}
 		if cached := s.cachedGating.Load(); wrap > cached || cached > cur {
 			min := minSequence(s.gatingSeqs(), cur)
 			if wrap > min {
@@ -74,7 +83,17 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 			s.cachedGating.Store(min)
 			continue // re-read the cursor: another producer may have claimed meanwhile
 		}
+		if faultsEnabled && faultActive(faultClaimNoCAS) {
+			faultYield()
+			s.cursor.Store(next)
+			return cur + 1, next, nil
+		}
 		if s.cursor.CompareAndSwap(cur, next) {
+			if faultsEnabled && faultActive(faultPublishEarly) {
+				s.publishRange(cur+1, next)
+				s.notify.wake()
+				faultYield()
+			}
 			return cur + 1, next, nil
 		}
 	}
@@ -96,6 +115,9 @@ func (s *MultiProducerSequencer) awaitCapacity(wrap int64) error {
 // range. Producers may publish in any order; consumers see a sequence only
 // once it and every sequence before it are published.
 func (s *MultiProducerSequencer) Publish(lo, hi int64) error {
+	if faultsEnabled && faultActive(faultPublishEarly) {
+		return nil // published at claim time
+	}
 	if hi < lo || hi-lo >= s.size || hi > s.cursor.Load() || lo < 0 {
 		return errorf("Publish(%d, %d): not a claimed range (cursor %d, ring size %d)", lo, hi, s.cursor.Load(), s.size)
 	}

@@ -44,10 +44,19 @@ func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
 		return 0, 0, ErrClosed
 	}
 	next := s.next + int64(n)
+	if faultsEnabled && faultActive(faultNoGatingCheck) {
+		s.next = next
+		return next - int64(n) + 1, next, nil
+	}
 	if wrap := next - s.size; wrap > s.cached || s.cached > s.next {
 		if err := s.awaitCapacity(wrap); err != nil {
 			return 0, 0, err
 		}
+	}
+	if faultsEnabled && faultActive(faultPublishEarly) {
+		s.publishRange(next)
+		s.notify.wake()
+		faultYield()
 	}
 	s.next = next
 	return next - int64(n) + 1, next, nil
@@ -63,18 +72,33 @@ func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 		return 0, 0, ErrClosed
 	}
 	next := s.next + int64(n)
+	if faultsEnabled && faultActive(faultNoGatingCheck) {
+		s.next = next
+		return next - int64(n) + 1, next, nil
+	}
 	if wrap := next - s.size; wrap > s.cached || s.cached > s.next {
+		if faultsEnabled && faultActive(faultWrapOffByOne) {
+			wrap--
+		}
 		min := minSequence(s.gatingSeqs(), s.next)
 		s.cached = min
 		if wrap > min {
 			return 0, 0, ErrInsufficientCapacity
 		}
 	}
+	if faultsEnabled && faultActive(faultPublishEarly) {
+		s.publishRange(next)
+		s.notify.wake()
+		faultYield()
+	}
 	s.next = next
 	return next - int64(n) + 1, next, nil
 }
 
 func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
+	if faultsEnabled && faultActive(faultWrapOffByOne) {
+		wrap--
+	}
 	for {
 		min := minSequence(s.gatingSeqs(), s.next)
 		if wrap <= min {
@@ -92,6 +116,9 @@ func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
 // before the last claimed one; anything else is a programming error and
 // returns an error wrapping ErrInvalid that names both ranges.
 func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
+	if faultsEnabled && faultActive(faultPublishEarly) {
+		return nil // published at claim time
+	}
 	if lo != s.pub+1 || hi < lo || hi > s.next {
 		return errorf("Publish(%d, %d): the claimed, unpublished range is %d..%d", lo, hi, s.pub+1, s.next)
 	}
