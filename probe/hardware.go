@@ -165,7 +165,7 @@ func (fsys FS) readHardware(n *notes) Hardware {
 	if b, err := fsys.readFile(fileCPUID); err == nil {
 		f, err := parseCPUIDFacts(name(fileCPUID), b)
 		if err == nil {
-			return hardwareFromCPUID(f, "cpuid (captured in "+name(fileCPUID)+")")
+			return hardwareFromCPUID(f, "captured cpuid ("+fileCPUID+")")
 		}
 		n.add(err.Error())
 	}

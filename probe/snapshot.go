@@ -231,7 +231,7 @@ func (fsys FS) readProcess(n *notes, online Fact[CPUSet]) Process {
 		p.GOMAXPROCS = known(runtime.GOMAXPROCS(0), "runtime")
 	} else if b, err := fsys.readFile(fileGOMAXPROCS); err == nil {
 		if v, err := parseIntFile(name(fileGOMAXPROCS), b); err == nil && v > 0 {
-			p.GOMAXPROCS = known(v, "captured "+name(fileGOMAXPROCS))
+			p.GOMAXPROCS = known(v, "captured runtime ("+fileGOMAXPROCS+")")
 		}
 	}
 	if !p.GOMAXPROCS.Known() {

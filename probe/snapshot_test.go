@@ -21,13 +21,13 @@ func TestSnapshotFixtures(t *testing.T) {
 		conflicts                    []string
 	}{
 		{tree: "kvm-epyc-2cpu", arch: "amd64", online: "0-1", usable: "0-1", iso: "", line: 64, nodes: 1, cgroup: 1,
-			quotaSrc: "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "cpuid (captured in /busprobe/cpuid.json)"},
+			quotaSrc: "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "captured cpuid (busprobe/cpuid.json)"},
 		{tree: "server-2s-smt2", arch: "amd64", online: "0-31", usable: "0-31", iso: "4-7,20-23", line: 64, nodes: 2, cgroup: 2,
-			quotaSrc: "/sys/fs/cgroup/system.slice/trading.service/cpu.max", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "cpuid (captured in /busprobe/cpuid.json)"},
+			quotaSrc: "/sys/fs/cgroup/system.slice/trading.service/cpu.max", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "captured cpuid (busprobe/cpuid.json)"},
 		{tree: "arm64-128b", arch: "arm64", online: "0-15", usable: "0-15", line: 128, nodes: 1, cgroup: 2,
-			allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "cpuid (captured in /busprobe/cpuid.json)", conflicts: []string{"cache line"}},
+			allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "captured cpuid (busprobe/cpuid.json)", conflicts: []string{"cache line"}},
 		{tree: "hybrid-desktop", arch: "amd64", online: "0-19", usable: "0-19", line: 64, nodes: 1, cgroup: 2, efficiency: "16-19",
-			quotaSrc: "/sys/fs/cgroup/user.slice/user-1000.slice/session-2.scope/cpu.max", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "cpuid (captured in /busprobe/cpuid.json)"},
+			quotaSrc: "/sys/fs/cgroup/user.slice/user-1000.slice/session-2.scope/cpu.max", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "captured cpuid (busprobe/cpuid.json)"},
 		{tree: "container-1.5cpu", arch: "amd64", online: "0-15", usable: "2-5", line: 64, nodes: 0, cgroup: 2, quota: 1.5,
 			quotaSrc: "/sys/fs/cgroup/cpu.max", allowedSrc: "/proc/self/status Cpus_allowed_list", hwLine: "/proc/cpuinfo"},
 		{tree: "s390x-256b", arch: "s390x", online: "0-7", usable: "0-7", line: 256, nodes: 1, cgroup: 1,

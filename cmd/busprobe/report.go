@@ -23,7 +23,11 @@ func writeReport(w io.Writer, c config, r result) {
 			what = append(what, f.Value)
 		}
 	}
-	if hw.Hypervisor.Value != "" {
+	switch hw.Hypervisor.Value {
+	case "":
+	case "unknown":
+		what = append(what, "virtualized")
+	default:
 		what = append(what, "virtualized by "+hw.Hypervisor.Value)
 	}
 	fmt.Fprintf(w, "busprobe: %s (%s)\n", title, strings.Join(what, ", "))
@@ -170,10 +174,10 @@ func writeReport(w io.Writer, c config, r result) {
 func lineText(hw, os probe.Fact[int]) string {
 	var parts []string
 	if os.Known() {
-		parts = append(parts, fmt.Sprintf("%d bytes (sysfs)", os.Value))
+		parts = append(parts, fmt.Sprintf("%d bytes from sysfs", os.Value))
 	}
 	if hw.Known() {
-		parts = append(parts, fmt.Sprintf("%d bytes (%s)", hw.Value, hw.Source))
+		parts = append(parts, fmt.Sprintf("%d bytes from %s", hw.Value, hw.Source))
 	}
 	if len(parts) == 0 {
 		return "unknown"
