@@ -38,15 +38,22 @@ type Hardware struct {
 // CPUIDFacts is the cpuid part of a capture, stored as busprobe/cpuid.json.
 // Sizes are in bytes, 0 when unknown.
 type CPUIDFacts struct {
-	GOARCH     string `json:"goarch"`
-	Vendor     string `json:"vendor,omitempty"`
-	Brand      string `json:"brand,omitempty"`
+	// GOARCH is the architecture of the machine; it is required.
+	GOARCH string `json:"goarch"`
+	// Vendor is the raw vendor string ("GenuineIntel", "AuthenticAMD").
+	Vendor string `json:"vendor,omitempty"`
+	// Brand is the processor's brand string.
+	Brand string `json:"brand,omitempty"`
+	// Hypervisor names the hypervisor, "" on bare metal.
 	Hypervisor string `json:"hypervisor,omitempty"`
-	CacheLine  int    `json:"cache_line,omitempty"`
-	L1D        int    `json:"l1d,omitempty"`
-	L2         int    `json:"l2,omitempty"`
-	L3         int    `json:"l3,omitempty"`
-	Hybrid     bool   `json:"hybrid,omitempty"`
+	// CacheLine is the cache line size cpuid reports.
+	CacheLine int `json:"cache_line,omitempty"`
+	// L1D, L2 and L3 are the cache sizes cpuid reports.
+	L1D int `json:"l1d,omitempty"`
+	L2  int `json:"l2,omitempty"`
+	L3  int `json:"l3,omitempty"`
+	// Hybrid reports more than one core type (x86 CPUID leaf 7 EDX bit 15).
+	Hybrid bool `json:"hybrid,omitempty"`
 }
 
 // LiveCPUID returns the cpuid facts of the processor this program runs on.
