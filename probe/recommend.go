@@ -497,5 +497,9 @@ func latencyReason(m *Measurements, p cpuPlan, why func(string, string, ...any))
 			best = l
 		}
 	}
-	why("latency", "the planned CPUs were not both measured; fastest measured pair CPU %d to %d: %s", best.A, best.B, best.Summary())
+	lead := "the planned pair was not measured"
+	if a < 0 || b < 0 {
+		lead = "a bus thread is not pinned, so hand-offs may cross any pair"
+	}
+	why("latency", "%s; fastest measured pair, CPU %d to %d: %s", lead, best.A, best.B, best.Summary())
 }

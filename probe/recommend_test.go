@@ -202,6 +202,12 @@ func TestRecommendRules(t *testing.T) {
 			&Measurements{Latency: []PairLatency{{A: 1, B: 2, MedianNS: 80, P10NS: 70, P90NS: 90, RunMedians: []float64{80}, Stability: Stable}}}, Options{},
 			func(r Recommendation) bool { return strings.Contains(reasonsText(r), "CPU 1 to 2: median 80 ns") },
 			"the measured round trip between consumer and producer is reported"},
+		{"latency with an unpinned producer", func() *Snapshot { return synthetic(2) },
+			&Measurements{Latency: []PairLatency{{A: 0, B: 1, MedianNS: 90, P10NS: 87, P90NS: 426, RunMedians: []float64{88, 90, 92, 420, 433, 440}, Stability: Bimodal, Modes: []float64{90, 433}}}}, Options{},
+			func(r Recommendation) bool {
+				t := reasonsText(r)
+				return strings.Contains(t, "not pinned, so hand-offs may cross any pair") && strings.Contains(t, "bimodal")
+			}, "on a 2-vCPU VM the producer floats, and the bimodal figure is passed on"},
 	}
 	for _, tt := range tests {
 		s := tt.s()
