@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -113,4 +114,15 @@ func Benchmark1P1C(b *testing.B) {
 	b.Run("impl=channel", benchChannel)
 	b.Run("impl=bus/batch=1", func(b *testing.B) { benchSP(b, 1) })
 	b.Run("impl=bus/batch=16", func(b *testing.B) { benchSP(b, 16) })
+}
+
+// BenchmarkPad shows what padding the hot counters is worth: the same
+// one-producer, one-consumer run with the producer's cursor and the
+// consumer's sequence packed into one cache line (pad=0) and padded apart.
+//
+//	go test ./bus -run '^$' -bench Pad -count 6 | benchstat -col /pad -
+func BenchmarkPad(b *testing.B) {
+	for _, pad := range bus.ValidPads() {
+		b.Run(fmt.Sprintf("pad=%d", pad), func(b *testing.B) { benchSP(b, 1, bus.WithPad(pad)) })
+	}
 }
