@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -101,7 +102,7 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			r, err := pingPong(ctx, p[0], p[1], latRun)
+			r, err := retryStalled(func() ([]float64, error) { return pingPong(ctx, p[0], p[1], latRun) })
 			if err != nil {
 				return nil, err
 			}
@@ -117,7 +118,7 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			ns, err := contend(ctx, fsPair, sp, fsRun)
+			ns, err := retryStalled(func() (float64, error) { return contend(ctx, fsPair, sp, fsRun) })
 			if err != nil {
 				return nil, err
 			}
@@ -133,6 +134,21 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 	m.FalseSharing = &fs
 	m.ElapsedNS = time.Since(start).Nanoseconds()
 	return m, nil
+}
+
+// retryStalled runs f up to three times while it fails with ErrStalled: a
+// hypervisor that deschedules a vCPU for a moment should cost a run, not
+// the whole measurement.
+func retryStalled[T any](f func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for range 3 {
+		v, err = f()
+		if !errors.Is(err, ErrStalled) {
+			break
+		}
+	}
+	return v, err
 }
 
 // spread returns at most n of cpus, evenly spaced, keeping the first and
@@ -261,7 +277,7 @@ func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error)
 	return samples, nil
 }
 
-var errStop = fmt.Errorf("stopped")
+var errStop = errors.New("stopped")
 
 // contend runs two threads on the CPUs of pair, each incrementing its own
 // counter with atomic adds, the counters spacing bytes apart, for about d.

@@ -109,3 +109,27 @@ func usableHere(t *testing.T) CPUSet {
 	}
 	return u
 }
+
+func TestRetryStalled(t *testing.T) {
+	calls := 0
+	v, err := retryStalled(func() (int, error) {
+		calls++
+		if calls < 3 {
+			return 0, ErrStalled
+		}
+		return 7, nil
+	})
+	if v != 7 || err != nil || calls != 3 {
+		t.Errorf("retryStalled = %d, %v after %d calls; want 7, nil after 3", v, err, calls)
+	}
+	calls = 0
+	_, err = retryStalled(func() (int, error) { calls++; return 0, ErrStalled })
+	if !errors.Is(err, ErrStalled) || calls != 3 {
+		t.Errorf("always stalled: %v after %d calls", err, calls)
+	}
+	calls = 0
+	_, err = retryStalled(func() (int, error) { calls++; return 0, context.Canceled })
+	if !errors.Is(err, context.Canceled) || calls != 1 {
+		t.Errorf("other errors must not be retried: %v after %d calls", err, calls)
+	}
+}

@@ -152,8 +152,9 @@ type FalseSharing struct {
 	Distance int `json:"distance"`
 }
 
-// slowdownLimit is the largest slowdown still counted as "no interference".
-const slowdownLimit = 1.25
+// SlowdownLimit is the largest slowdown, against counters far apart, that
+// the false-sharing measurement still counts as "no interference".
+const SlowdownLimit = 1.25
 
 // pickDistance returns the smallest spacing at and beyond which every
 // slowdown is at most limit, or 0 when the largest spacing is itself
@@ -184,6 +185,6 @@ func summarizeSpacings(cpus [2]int, spacings []int, samples [][]float64, refByte
 		fs.Spacings = append(fs.Spacings, r)
 		slow = append(slow, r.Slowdown)
 	}
-	fs.Distance = pickDistance(spacings, slow, slowdownLimit)
+	fs.Distance = pickDistance(spacings, slow, SlowdownLimit)
 	return fs
 }

@@ -88,7 +88,7 @@ func TestPickDistance(t *testing.T) {
 		{"no interference at all", []float64{1.1, 1.0, 1.0, 1.0}, 8, "e.g. both threads on one core by accident"},
 	}
 	for _, tt := range tests {
-		if got := pickDistance(sp, tt.slow, slowdownLimit); got != tt.want {
+		if got := pickDistance(sp, tt.slow, SlowdownLimit); got != tt.want {
 			t.Errorf("%s: pickDistance(%v) = %d, want %d (%s)", tt.name, tt.slow, got, tt.want, tt.why)
 		}
 	}

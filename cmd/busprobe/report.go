@@ -130,7 +130,7 @@ func writeReport(w io.Writer, c config, r result) {
 			row(fmt.Sprintf("false sharing %d-%d", fs.CPUs[0], fs.CPUs[1]), strings.Join(parts, ", "))
 			d := "none of the tested spacings is free of interference"
 			if fs.Distance > 0 {
-				d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, 1.25, fs.ReferenceBytes)
+				d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, probe.SlowdownLimit, fs.ReferenceBytes)
 			}
 			row("false-sharing distance", d)
 		}
