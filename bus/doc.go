@@ -1,0 +1,73 @@
+// Package bus is an LMAX-style disruptor: a preallocated ring of events
+// shared by producers and consumers that coordinate through sequence
+// numbers instead of locks or channels, with no allocation per event.
+//
+// # Concepts
+//
+// A [Ring] holds the events; sequence s lives in slot s & (size-1), and
+// producers and consumers read and write slots in place through pointers.
+//
+// A sequencer hands out sequences to producers: [SingleProducerSequencer]
+// for one producing goroutine (no atomic read-modify-write on a claim) and
+// [MultiProducerSequencer] for many (a compare-and-swap on the cursor, and a
+// per-slot flag holding each slot's lap number, so consumers never see a
+// slot before its own producer published it). Next(n) claims n slots,
+// waiting while the ring is full; TryNext(n) returns
+// [ErrInsufficientCapacity] instead of waiting; Publish(lo, hi) makes the
+// claimed slots visible. A producer never overwrites a slot that a gating
+// consumer has not passed.
+//
+// A [Sequence] is a padded counter. Each consumer owns one and advances it
+// after each batch; the sequencer's gating sequences and downstream
+// barriers read them. Sequences are laid out pad bytes apart (64, 128 or
+// 256, chosen at construction; see [DefaultPad] and [WithPad]) so that no
+// two hot counters share a cache line.
+//
+// A [Barrier] is what a consumer waits on: WaitFor(seq) returns the highest
+// available sequence, which may be well past seq, so consumers handle
+// everything available as one batch. It waits with a [WaitStrategy] only
+// when the sequence is not available yet: [BusySpinWait], [YieldingWait],
+// [SleepingWait], [BlockingWait], [TimeoutBlockingWait] and
+// [PhasedBackoffWait] trade latency against CPU, and each doc comment says
+// when to use it.
+//
+// A [BatchEventProcessor] runs a [Handler] for each event, in sequence
+// order, on its own goroutine.
+//
+// [Bus] puts these together: New with options, consumer graphs
+// (HandleEventsWith for parallel consumers, Then for pipelines and
+// diamonds, HandleEventsWithWorkerPool for a pool in which each event goes
+// to one worker, NewPoller for a consumer driven by the caller's
+// goroutine), Publish with a function that fills the event in place,
+// Shutdown that loses nothing, Halt, and error policies for handlers that
+// fail or panic.
+//
+// # Guarantees
+//
+// Publish synchronizes before any WaitFor (and so any handler call) that
+// observes the published sequence: a producer's writes to a slot before
+// Publish are visible to every consumer that handles it. A handler's writes
+// for sequence s synchronize before the handler calls of consumers added
+// after it with Then, for s. Consumers see a sequence only once it and
+// every sequence before it are published.
+//
+// Every wait has an exit: producers blocked on a full ring return
+// [ErrClosed] after Shutdown or Halt, and consumers' waits return
+// [ErrHalted] after Halt or a context's error when it ends.
+//
+// A Publish that returns nil is handled by every consumer that should see
+// it, even when Shutdown runs concurrently.
+//
+// # Example
+//
+//	b, _ := bus.New[Trade](bus.WithSize(1024))
+//	b.HandleEventsWith(journal, replicate).Then(businessLogic)
+//	b.Start()
+//	b.Publish(func(t *Trade, seq int64) { t.Price, t.Qty = 100, 5 })
+//	err := b.Shutdown(ctx)
+//
+// Bad arguments (a ring size that is not a power of two, a claim larger
+// than the ring, publishing a range that was not claimed) return errors
+// wrapping [ErrInvalid] that name the value; programming errors that cannot
+// be returned panic with a message starting with "bus: ".
+package bus
