@@ -55,7 +55,8 @@ const falseSharingReference = 512
 
 // Measure measures core-to-core latency between pairs of cpus and the
 // false-sharing distance between two of them, pinning one OS thread per
-// CPU. It needs at least two CPUs and Linux (ErrUnsupported otherwise). It
+// CPU. It needs Linux, two CPUs and GOMAXPROCS of at least 2 (ErrUnsupported
+// otherwise). It
 // observes ctx and every wait in it is bounded in time; a partner thread
 // that stops answering ends the measurement with ErrStalled.
 func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurements, error) {
@@ -64,6 +65,9 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 	}
 	if cpus.Len() < 2 {
 		return nil, fmt.Errorf("%w: measurements need two usable CPUs, have %q", ErrUnsupported, cpus)
+	}
+	if g := runtime.GOMAXPROCS(0); g < 2 {
+		return nil, fmt.Errorf("%w: GOMAXPROCS is %d, and the two measuring threads must run at once", ErrUnsupported, g)
 	}
 	if opt.Budget <= 0 {
 		opt.Budget = DefaultBudget

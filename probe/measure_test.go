@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -131,5 +132,16 @@ func TestRetryStalled(t *testing.T) {
 	_, err = retryStalled(func() (int, error) { calls++; return 0, context.Canceled })
 	if !errors.Is(err, context.Canceled) || calls != 1 {
 		t.Errorf("other errors must not be retried: %v after %d calls", err, calls)
+	}
+}
+
+func TestMeasureNeedsTwoPs(t *testing.T) {
+	if !canPin {
+		t.Skip("no pinning on this OS")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	_, err := Measure(context.Background(), NewCPUSet(0, 1), MeasureOptions{Budget: 100 * time.Millisecond})
+	if !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Measure with GOMAXPROCS 1: err = %v, want ErrUnsupported", err)
 	}
 }
