@@ -55,10 +55,10 @@ const falseSharingReference = 512
 
 // Measure measures core-to-core latency between pairs of cpus and the
 // false-sharing distance between two of them, pinning one OS thread per
-// CPU. It needs Linux, two CPUs and GOMAXPROCS of at least 2 (ErrUnsupported
-// otherwise). It
-// observes ctx and every wait in it is bounded in time; a partner thread
-// that stops answering ends the measurement with ErrStalled.
+// CPU. It needs Linux, two CPUs and GOMAXPROCS of at least 2
+// (ErrUnsupported otherwise). It observes ctx and every wait in it is
+// bounded in time; a partner thread that stops answering three times in a
+// row ends the measurement with ErrStalled.
 func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurements, error) {
 	if !canPin {
 		return nil, fmt.Errorf("%w: measurements pin threads, which needs Linux", ErrUnsupported)
