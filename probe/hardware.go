@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -63,7 +64,7 @@ func LiveCPUID() CPUIDFacts {
 	f := CPUIDFacts{
 		GOARCH:    runtime.GOARCH,
 		Vendor:    c.VendorString,
-		Brand:     c.BrandName,
+		Brand:     strings.TrimSpace(c.BrandName),
 		CacheLine: c.CacheLine,
 		L1D:       max(c.Cache.L1D, 0),
 		L2:        max(c.Cache.L2, 0),
