@@ -1,6 +1,7 @@
 package affinity_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/eventbus/eventbus/affinity"
@@ -35,4 +36,37 @@ func ExampleCheckProfile() {
 	// Output:
 	// affinity: CPU not in the allowed set: affinity.consumers[0] ("journal"): cpu 3 (allowed "0-1")
 	// affinity: profile was made for another machine: hostname "bench1", this machine is "bench2"
+}
+
+// Load a profile (here one from testdata; busprobe -o writes them) and
+// build a bus laid out and pinned as it says.
+func ExampleWithProfile() {
+	p, err := affinity.LoadProfile("testdata/profile.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, err := bus.New[int64](affinity.WithProfile(p))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var sum int64
+	b.HandleEventsWith(bus.HandlerFunc[int64](func(v *int64, _ int64, _ bool) error { sum += *v; return nil }))
+	b.Start()
+	release, err := affinity.PinProducer(p.Affinity, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := int64(1); i <= 10; i++ {
+		b.Publish(func(v *int64, _ int64) { *v = i })
+	}
+	release()
+	if err := b.Shutdown(context.Background()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(b.Ring().Size(), p.Layout.Wait, sum)
+	// Output: 1024 phased-backoff 55
 }

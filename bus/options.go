@@ -183,3 +183,19 @@ func WithProfile(p *Profile) Option {
 		return nil
 	}
 }
+
+// Combine returns an Option that applies opts in order, so that a package
+// can offer one option that sets several things (affinity.WithProfile).
+func Combine(opts ...Option) Option {
+	return func(o *options) error {
+		for _, opt := range opts {
+			if opt == nil {
+				return errorf("nil Option")
+			}
+			if err := opt(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
