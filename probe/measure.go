@@ -96,8 +96,13 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 			opt.Progress(done, total)
 		}
 	}
-	latRun := max(opt.Budget*6/10/time.Duration(len(pairs)*opt.Runs), 5*time.Millisecond)
-	fsRun := max(opt.Budget*4/10/time.Duration(fsRounds*(len(falseSharingSpacings)+1)), 5*time.Millisecond)
+	// Each run gets an equal share of the time left to its phase, so that
+	// thread start-up and retried stalls eat into later runs rather than
+	// past the budget: 60% for latency, the rest for false sharing.
+	latEnd, end := start.Add(opt.Budget*6/10), start.Add(opt.Budget)
+	share := func(until time.Time, left int) time.Duration {
+		return max(time.Until(until)/time.Duration(max(left, 1)), 5*time.Millisecond)
+	}
 
 	m := &Measurements{}
 	for _, p := range pairs {
@@ -106,6 +111,7 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			latRun := share(latEnd, len(pairs)*opt.Runs-done)
 			r, err := retryStalled(func() ([]float64, error) { return pingPong(ctx, p[0], p[1], latRun) })
 			if err != nil {
 				return nil, err
@@ -122,6 +128,7 @@ func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurement
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			fsRun := share(end, total-done)
 			ns, err := retryStalled(func() (float64, error) { return contend(ctx, fsPair, sp, fsRun) })
 			if err != nil {
 				return nil, err
