@@ -206,6 +206,8 @@ type named[T any] struct {
 	h    Handler[T]
 }
 
+// OnEvent calls the wrapped handler; the bus unwraps named handlers, so
+// this only runs when a named handler is used outside a Bus.
 func (n *named[T]) OnEvent(ev *T, seq int64, end bool) error { return n.h.OnEvent(ev, seq, end) }
 
 // Start starts one goroutine per consumer (pollers excepted) and makes the
