@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	_ "unsafe" // for go:linkname
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/eventbus/eventbus/affinity"
+	"github.com/eventbus/eventbus/bus"
+)
+
+// The ping-pong: an initiator goroutine sends a value to an echo goroutine
+// and waits for it to come back; each round trip's wall time goes into an
+// HDR histogram. Three transports do it on the same two CPUs, one after
+// the other: a bare CAS on a shared word (the core-to-core round trip, the
+// physical limit), two buses (A carries the ping, B the pong, each with a
+// poller driven by the goroutine that consumes it), and two unbuffered
+// channels. Each round trip is timed with one read of the clock (see
+// timeRoundTrips), which the three pay alike.
+
+// histogram bounds: 1ns to 10s with 3 significant digits.
+func newHistogram() *hdrhistogram.Histogram { return hdrhistogram.New(1, int64(10*time.Second), 3) }
+
+// warmup is how many round trips each ping-pong run leaves unrecorded.
+const warmup = 100
+
+// pair says where the two goroutines of a ping-pong run.
+type pair struct {
+	cpus   [2]int
+	pinned bool
+}
+
+// pin pins the calling goroutine to the pair's i-th CPU, or does nothing
+// for an unpinned pair.
+func (p pair) pin(i int) (func(), error) {
+	if !p.pinned {
+		return func() {}, nil
+	}
+	return affinity.PinCPU(p.cpus[i])
+}
+
+// choosePair picks the ping-pong CPUs: the ones asked for, or the first two
+// allowed. With fewer than two allowed CPUs (or pinning unsupported) the
+// pair runs unpinned and note says why.
+func choosePair(c *config) (pair, string, error) {
+	allowed, err := affinity.Allowed()
+	if err != nil {
+		if c.cpus != nil {
+			return pair{}, "", fmt.Errorf("-cpus: %w", err)
+		}
+		return pair{}, fmt.Sprintf("running unpinned: %v", err), nil
+	}
+	if c.cpus != nil {
+		for _, cpu := range c.cpus {
+			if !allowed.Contains(cpu) {
+				return pair{}, "", fmt.Errorf("-cpus: cpu %d is not allowed (allowed %s)", cpu, allowed)
+			}
+		}
+		return pair{cpus: [2]int{c.cpus[0], c.cpus[1]}, pinned: true}, "", nil
+	}
+	list := allowed.CPUs()
+	if len(list) < 2 {
+		return pair{}, fmt.Sprintf("running unpinned: only CPU set %q is allowed, and the two goroutines need two CPUs", allowed), nil
+	}
+	return pair{cpus: [2]int{list[0], list[1]}, pinned: true}, "", nil
+}
+
+// pingFunc is one transport's ping-pong: it runs round trips for lim and
+// records each in h.
+type pingFunc func(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error
+
+// twoGoroutines runs echo pinned to the pair's second CPU and initiate
+// pinned to the first, and returns their errors. initiate must make echo
+// return when it is done, also on error.
+func twoGoroutines(p pair, echo, initiate func() error) error {
+	var wg sync.WaitGroup
+	var errEcho, errInit error
+	ready := make(chan struct{})
+	wg.Go(func() {
+		release, err := p.pin(1)
+		close(ready)
+		if err != nil {
+			errEcho = err
+			return
+		}
+		defer release()
+		errEcho = echo()
+	})
+	wg.Go(func() {
+		<-ready
+		release, err := p.pin(0)
+		if err != nil {
+			errInit = err
+			return
+		}
+		defer release()
+		errInit = initiate()
+	})
+	wg.Wait()
+	return errors.Join(errInit, errEcho)
+}
+
+// nanotime is the runtime's monotonic clock: one read of it (about 33ns on
+// a KVM guest) is half the cost of time.Now, which reads two clocks.
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+// timeRoundTrips calls trip(i) for i = 0, 1, ... until lim says stop and
+// records each call's duration in h after the first warmup calls. It reads
+// the clock once per round trip, after it, so each figure also holds one
+// clock read, one histogram record and the loop: timeRoundTrips with an
+// empty trip (the "clock only" row) shows what that costs.
+func timeRoundTrips(lim limit, h *hdrhistogram.Histogram, trip func(i int64) error) error {
+	var i int64
+	prev := nanotime()
+	for {
+		k := roundTrips(lim, i)
+		if k <= 0 {
+			return nil
+		}
+		for end := i + k; i < end; i++ {
+			if err := trip(i); err != nil {
+				return err
+			}
+			now := nanotime()
+			if i >= warmup {
+				if err := h.RecordValue(max(now-prev, 1)); err != nil {
+					_ = h.RecordValue(h.HighestTrackableValue())
+				}
+			}
+			prev = now
+		}
+	}
+}
+
+// pingNone times round trips that do nothing: the cost of the timing.
+func pingNone(_ *config, _ pair, lim limit, h *hdrhistogram.Histogram) error {
+	return timeRoundTrips(lim, h, func(int64) error { return nil })
+}
+
+// roundTrips returns how many round trips a run may still make after i,
+// like limit.next, counting the warmup on top of -events.
+func roundTrips(lim limit, i int64) int64 {
+	if lim.n > 0 {
+		return min(chunk, lim.n+warmup-i)
+	}
+	return lim.next(i)
+}
+
+// paddedWord is a counter alone on its 128-byte pair of lines.
+type paddedWord struct {
+	_ [128]byte
+	v atomic.Int64
+	_ [120]byte
+}
+
+// pingRaw ping-pongs a padded word with CAS: the initiator turns even
+// values odd, the echo turns odd values even.
+func pingRaw(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	w := new(paddedWord)
+	var stop atomic.Bool
+	await := func(want int64) error {
+		start := time.Now()
+		for i := 1; ; i++ {
+			if w.v.Load() == want {
+				return nil
+			}
+			if i&1023 == 0 {
+				if stop.Load() {
+					return errStop
+				}
+				if time.Since(start) > stallLimit {
+					return fmt.Errorf("%w: raw ping-pong: no answer for %v", errStalled, stallLimit)
+				}
+			}
+		}
+	}
+	echo := func() error {
+		for odd := int64(1); ; odd += 2 {
+			if err := await(odd); err != nil {
+				if err == errStop {
+					return nil
+				}
+				stop.Store(true)
+				return err
+			}
+			w.v.CompareAndSwap(odd, odd+1)
+		}
+	}
+	initiate := func() error {
+		defer stop.Store(true)
+		return timeRoundTrips(lim, h, func(i int64) error {
+			w.v.CompareAndSwap(2*i, 2*i+1)
+			if err := await(2*i + 2); err != nil {
+				if err == errStop {
+					return errors.New("raw ping-pong: the echo goroutine stopped")
+				}
+				return err
+			}
+			return nil
+		})
+	}
+	return twoGoroutines(p, echo, initiate)
+}
+
+var errStop = errors.New("stopped")
+
+// pingBus ping-pongs through two buses built as the throughput scenarios'
+// buses are; both goroutines wait with the bus's wait strategy
+// (Poller.Wait) and then Poll.
+func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	a, err := bus.New[event](c.busOptions(false)...)
+	if err != nil {
+		return err
+	}
+	b, err := bus.New[event](c.busOptions(false)...)
+	if err != nil {
+		return err
+	}
+	pa, pb := a.NewPoller(), b.NewPoller()
+	if err := a.Start(); err != nil {
+		return err
+	}
+	if err := b.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	echo := func() (err error) {
+		defer func() {
+			if err != nil {
+				b.Halt() // releases the initiator waiting for the pong
+			}
+		}()
+		var val int64
+		take := func(e *event, _ int64, _ bool) bool { val = e.v; return true }
+		reply := func(e *event, _ int64) { e.v = val }
+		for {
+			if err := pa.Wait(ctx); err != nil {
+				if errors.Is(err, bus.ErrHalted) {
+					return nil
+				}
+				return err
+			}
+			// Poll hands over every available event; the initiator has
+			// at most one in flight.
+			if _, err := pa.Poll(take); err != nil {
+				return err
+			}
+			if err := b.Publish(reply); err != nil {
+				return err
+			}
+		}
+	}
+	initiate := func() error {
+		defer a.Halt()
+		var sent, got int64
+		ping := func(e *event, _ int64) { e.v = sent }
+		take := func(e *event, _ int64, _ bool) bool { got = e.v; return true }
+		return timeRoundTrips(lim, h, func(i int64) error {
+			sent = i
+			if err := a.Publish(ping); err != nil {
+				return err
+			}
+			if err := pb.Wait(ctx); err != nil {
+				return err
+			}
+			if _, err := pb.Poll(take); err != nil {
+				return err
+			}
+			if got != i {
+				return fmt.Errorf("bus ping-pong: sent %d, got %d back", i, got)
+			}
+			return nil
+		})
+	}
+	err = twoGoroutines(p, echo, initiate)
+	b.Halt()
+	a.Wait()
+	b.Wait()
+	return err
+}
+
+// pingChan ping-pongs through two unbuffered channels.
+func pingChan(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	ping, pong := make(chan int64), make(chan int64)
+	echo := func() error {
+		for v := range ping {
+			pong <- v
+		}
+		return nil
+	}
+	initiate := func() error {
+		defer close(ping)
+		return timeRoundTrips(lim, h, func(i int64) error {
+			ping <- i
+			if got := <-pong; got != i {
+				return fmt.Errorf("channel ping-pong: sent %d, got %d back", i, got)
+			}
+			return nil
+		})
+	}
+	return twoGoroutines(p, echo, initiate)
+}
+
+// runPing runs one transport's ping-pong once.
+func runPing(c *config, p pair, f pingFunc) (*hdrhistogram.Histogram, error) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		return nil, errors.New("ping-pong needs GOMAXPROCS of at least 2: both goroutines spin at once")
+	}
+	h := newHistogram()
+	lim := limit{n: c.events, deadline: time.Now().Add(c.duration)}
+	if err := f(c, p, lim, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+func writeJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// writeTable prints the report for a person.
+func writeTable(w io.Writer, r *Report) {
+	c := r.Config
+	fmt.Fprintf(w, "busbench: %s\n", r.Machine)
+	per := fmt.Sprintf("%v per run", time.Duration(c.DurationNS))
+	if c.Events > 0 {
+		per = fmt.Sprintf("%d events per run", c.Events)
+	}
+	prof := ""
+	if c.Profile != "" {
+		prof = ", profile " + c.Profile
+	}
+	fmt.Fprintf(w, "%s, %d repetitions; ring %d slots, pad %d bytes, wait %s%s\n", per, c.Count, c.RingSize, c.PadBytes, c.Wait, prof)
+	fmt.Fprintf(w, "load average %s at the start, %s at the end\n", r.LoadStart, r.LoadEnd)
+
+	if len(r.Scenarios) > 0 {
+		fmt.Fprintf(w, "\nThroughput (events/s, median of %d; ratios are medians of each repetition's bus/channel, min-max in brackets)\n", c.Count)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "scenario\tthreads\tchannel\tbus\tbus/chan\tbus batch %d\tbatch/chan\tallocs/ev chan\tbus\tbatch\t\n", c.Batch)
+		for _, s := range r.Scenarios {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t\n", s.Title, s.Producers+s.Consumers,
+				rate(s.Channel.EventsPerSec), rate(s.Bus.EventsPerSec), ratio(s.BusRatio, c.Count),
+				rate(s.BusBatch.EventsPerSec), ratio(s.BatchRatio, c.Count),
+				s.Channel.AllocsPerEvent, s.Bus.AllocsPerEvent, s.BusBatch.AllocsPerEvent)
+		}
+		tw.Flush()
+	}
+	if p := r.PingPong; p != nil {
+		where := fmt.Sprintf("goroutines pinned to CPUs %d and %d", p.CPUs[0], p.CPUs[1])
+		if !p.Pinned {
+			where = "goroutines not pinned"
+		}
+		fmt.Fprintf(w, "\nPing-pong round trip (ns; %s; %d repetitions merged)\n", where, c.Count)
+		if p.Note != "" {
+			fmt.Fprintf(w, "note: %s\n", p.Note)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "transport\tround trips\tmedian\tp90\tp99\tp99.9\tmax\tmedian/raw\t\n")
+		row := func(name string, l Latency, rt string) {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", name, l.Count, l.Median, l.P90, l.P99, l.P999, l.Max, rt)
+		}
+		row("clock only (timing cost)", p.Clock, "")
+		row("raw CAS (core to core)", p.Raw, "1x")
+		row("bus (2 buses, pollers)", p.Bus, ratio(p.BusToRaw, c.Count))
+		row("channel (2 unbuffered)", p.Channel, ratio(p.ChannelToRaw, c.Count))
+		tw.Flush()
+		if p.Probe != nil {
+			fmt.Fprintf(w, "probe.Measure on CPUs %d-%d: %s (each sample the mean of 100 round trips)\n", p.Probe.A, p.Probe.B, p.Probe.Summary())
+		}
+	}
+	fmt.Fprintf(w, "\ntook %v\n", time.Duration(r.ElapsedNS).Round(time.Millisecond))
+}
+
+// rate formats events per second with an SI suffix.
+func rate(v float64) string {
+	switch {
+	case v >= 1e9:
+		return fmt.Sprintf("%.2fG", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.2fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func ratio(r Ratio, count int) string {
+	if count <= 1 || len(r.Runs) <= 1 {
+		return fmt.Sprintf("%.2fx", r.Median)
+	}
+	return fmt.Sprintf("%.2fx [%.2f-%.2f]", r.Median, r.Min, r.Max)
+}
