@@ -31,6 +31,7 @@ type config struct {
 	probe     bool
 	json      bool
 	plot      string
+	cpuprof   string
 	set       map[string]bool // flags given explicitly
 }
 
@@ -62,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.probe, "probe", true, "also run probe.Measure on the pingpong CPUs as a cross-check of the raw round trip")
 	fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of the table")
 	fs.StringVar(&c.plot, "plot", "", "write a latency distribution plot to `FILE` (.svg, .png or .pdf)")
+	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the whole run to `FILE`, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

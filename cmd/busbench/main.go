@@ -12,6 +12,7 @@
 //	busbench [-duration D | -events N] [-count N] [-size SLOTS] [-wait KIND]
 //	         [-pad BYTES] [-batch N] [-profile layout.json] [-cpus A,B]
 //	         [-scenarios LIST] [-probe] [-json] [-plot FILE.svg|.png|.pdf]
+//	         [-cpuprofile FILE]
 //
 // Scenarios (-scenarios takes a comma-separated subset):
 //
@@ -46,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 )
 
 func main() {
@@ -64,6 +66,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if c.cpuprof != "" {
+		f, err := os.Create(c.cpuprof)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := runSuite(c, stderr)
 	if err != nil {

@@ -190,3 +190,13 @@ func TestHelp(t *testing.T) {
 		t.Errorf("usage lacks the flags:\n%s", errOut.String())
 	}
 }
+
+func TestCPUProfile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cpu.prof")
+	if _, _, err := runArgs(t, "-scenarios", "unicast", "-cpuprofile", file); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
+		t.Errorf("no CPU profile written: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -23,9 +24,9 @@ func writePlot(file string, p *PingPongResult) error {
 	}
 	pl.Title.Text = "Ping-pong round trip by percentile (" + where + ")"
 	pl.X.Label.Text = "percentile"
-	pl.Y.Label.Text = "round trip (ns)"
+	pl.Y.Label.Text = "round trip"
 	pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	pl.Y.Tick.Marker = durationTicks{}
 	var ticks []plot.Tick
 	for _, t := range []struct {
 		q     float64
@@ -35,7 +36,7 @@ func writePlot(file string, p *PingPongResult) error {
 	}
 	pl.X.Tick.Marker = plot.ConstantTicks(ticks)
 	pl.Add(plotter.NewGrid())
-	pl.Legend.Top, pl.Legend.Left = true, true
+	pl.Legend.Top, pl.Legend.Left = false, false // bottom right: the curves rise to the top there
 
 	series := []struct {
 		key, name string
@@ -75,4 +76,18 @@ func writePlot(file string, p *PingPongResult) error {
 	pl.Legend.ThumbnailWidth = vg.Points(24)
 	pl.Legend.Padding = vg.Points(2)
 	return pl.Save(9*vg.Inch, 5.5*vg.Inch, file)
+}
+
+// durationTicks marks a logarithmic nanosecond axis with durations: 100ns,
+// 1µs, 10µs, ...
+type durationTicks struct{}
+
+func (durationTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = time.Duration(t.Value).String()
+		}
+	}
+	return ticks
 }
