@@ -32,6 +32,8 @@ type config struct {
 	json      bool
 	plot      string
 	cpuprof   string
+	spin      time.Duration   // PhasedBackoffWait.SpinFor; 0 for its default
+	yield     time.Duration   // PhasedBackoffWait.YieldFor; 0 for its default
 	set       map[string]bool // flags given explicitly
 }
 
@@ -63,6 +65,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.probe, "probe", true, "also run probe.Measure on the pingpong CPUs as a cross-check of the raw round trip")
 	fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of the table")
 	fs.StringVar(&c.plot, "plot", "", "write a latency distribution plot to `FILE` (.svg, .png or .pdf)")
+	fs.DurationVar(&c.spin, "spin", 0, "with -wait phased-backoff: how long to spin before yielding (0: the default, 10µs)")
+	fs.DurationVar(&c.yield, "yield", 0, "with -wait phased-backoff: how long to yield before parking (0: the default, 100µs)")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the whole run to `FILE`, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -102,6 +106,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c.wait = bus.WaitKind(wait)
 	if !c.wait.Valid() {
 		return nil, fmt.Errorf("-wait %q: unknown wait strategy; use one of %s", wait, kindList())
+	}
+	if (c.spin != 0 || c.yield != 0) && c.wait != bus.WaitPhasedBackoff {
+		return nil, fmt.Errorf("-spin and -yield tune phased-backoff, not %s", c.wait)
+	}
+	if c.spin < 0 || c.yield < 0 {
+		return nil, fmt.Errorf("-spin %v, -yield %v: must not be negative", c.spin, c.yield)
 	}
 	if !slices.Contains(bus.ValidPads(), c.pad) {
 		return nil, fmt.Errorf("-pad %d: not one of %v", c.pad, bus.ValidPads())
@@ -178,6 +188,9 @@ func (c *config) busOptions(multi bool) []bus.Option {
 	ws, err := bus.NewWaitStrategy(c.wait)
 	if err != nil {
 		panic(err) // unreachable: c.wait was validated
+	}
+	if c.spin != 0 || c.yield != 0 {
+		ws = &bus.PhasedBackoffWait{SpinFor: c.spin, YieldFor: c.yield}
 	}
 	opts := []bus.Option{bus.WithSize(c.size), bus.WithPad(c.pad), bus.WithWaitStrategy(ws)}
 	if multi {

@@ -10,7 +10,7 @@
 // Usage:
 //
 //	busbench [-duration D | -events N] [-count N] [-size SLOTS] [-wait KIND]
-//	         [-pad BYTES] [-batch N] [-profile layout.json] [-cpus A,B]
+//	         [-spin D] [-yield D] [-pad BYTES] [-batch N] [-profile layout.json] [-cpus A,B]
 //	         [-scenarios LIST] [-probe] [-json] [-plot FILE.svg|.png|.pdf]
 //	         [-cpuprofile FILE]
 //

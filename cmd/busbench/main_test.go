@@ -167,6 +167,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-cpus", "1,1"}, "the two CPUs must differ"},
 		{[]string{"-cpus", "0"}, "want two CPU numbers"},
 		{[]string{"-cpus", "0,x"}, `"x" is not a CPU number`},
+		{[]string{"-wait", "blocking", "-spin", "1us"}, "-spin and -yield tune phased-backoff, not blocking"},
+		{[]string{"-yield", "-1us"}, "must not be negative"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
 	} {

@@ -26,7 +26,11 @@ func writeTable(w io.Writer, r *Report) {
 	if c.Profile != "" {
 		prof = ", profile " + c.Profile
 	}
-	fmt.Fprintf(w, "%s, %d repetitions; ring %d slots, pad %d bytes, wait %s%s\n", per, c.Count, c.RingSize, c.PadBytes, c.Wait, prof)
+	wait := c.Wait
+	if c.SpinNS != 0 || c.YieldNS != 0 {
+		wait += fmt.Sprintf(" (spin %v, yield %v; 0 is the default)", time.Duration(c.SpinNS), time.Duration(c.YieldNS))
+	}
+	fmt.Fprintf(w, "%s, %d repetitions; ring %d slots, pad %d bytes, wait %s%s\n", per, c.Count, c.RingSize, c.PadBytes, wait, prof)
 	fmt.Fprintf(w, "load average %s at the start, %s at the end\n", r.LoadStart, r.LoadEnd)
 
 	if len(r.Scenarios) > 0 {

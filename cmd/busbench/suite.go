@@ -36,6 +36,8 @@ type ReportConfig struct {
 	RingSize   int    `json:"ring_size"`
 	PadBytes   int    `json:"pad_bytes"`
 	Wait       string `json:"wait_strategy"`
+	SpinNS     int64  `json:"spin_ns,omitempty"`
+	YieldNS    int64  `json:"yield_ns,omitempty"`
 	Batch      int    `json:"batch"`
 	Profile    string `json:"profile,omitempty"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
@@ -167,7 +169,8 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 		Command: strings.TrimSpace("busbench " + strings.Join(c.args, " ")),
 		Machine: describeMachine(),
 		Config: ReportConfig{Events: c.events, Count: c.count, RingSize: c.size, PadBytes: c.pad,
-			Wait: string(c.wait), Batch: c.batch, Profile: c.profile, GOMAXPROCS: runtime.GOMAXPROCS(0)},
+			Wait: string(c.wait), Batch: c.batch, Profile: c.profile, GOMAXPROCS: runtime.GOMAXPROCS(0),
+			SpinNS: c.spin.Nanoseconds(), YieldNS: c.yield.Nanoseconds()},
 		LoadStart: loadAvg(),
 	}
 	if c.events == 0 {
