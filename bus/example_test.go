@@ -202,3 +202,24 @@ func ExamplePoller() {
 	// processing
 	// idle
 }
+
+// A pipeline: each stage sees an event only after the stage before it
+// handled it, so decode's writes are visible to enrich, and enrich's to
+// the journal.
+func ExampleBus_pipeline() {
+	b, _ := bus.New[Trade](bus.WithSize(8))
+	decode := bus.HandlerFunc[Trade](func(t *Trade, _ int64, _ bool) error { t.Price = t.ID * 100; return nil })
+	enrich := bus.HandlerFunc[Trade](func(t *Trade, _ int64, _ bool) error { t.Value = t.Price + 1; return nil })
+	var journal []int64
+	b.HandleEventsWith(decode).Then(enrich).Then(bus.HandlerFunc[Trade](func(t *Trade, _ int64, _ bool) error {
+		journal = append(journal, t.Value)
+		return nil
+	}))
+	b.Start()
+	for i := int64(1); i <= 5; i++ {
+		b.Publish(func(t *Trade, _ int64) { t.ID = i })
+	}
+	b.Shutdown(context.Background())
+	fmt.Println(journal)
+	// Output: [101 201 301 401 501]
+}
