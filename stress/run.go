@@ -130,6 +130,7 @@ type run struct {
 	cons   []*consumer
 	prods  []*producer
 	poll   []func()
+	hook   func(ctx context.Context, handler string, e *event, seq int64) bool // seeHook when the run started
 
 	published atomic.Int64
 	trigger   chan struct{}
@@ -195,7 +196,7 @@ func newRun(ctx context.Context, s Scenario) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stress: seed %d: %w", s.Seed, err)
 	}
-	r := &run{s: s, b: b, trigger: make(chan struct{})}
+	r := &run{s: s, b: b, trigger: make(chan struct{}), hook: seeHook}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	names := s.Consumers()
 	newConsumer := func(ordered bool, deps []*consumer) *consumer {
@@ -269,16 +270,28 @@ func newRun(ctx context.Context, s Scenario) (*run, error) {
 }
 
 // seeHook, when not nil, runs first for every event a consumer is handed,
-// with the handler's name (a pool worker's own); returning true makes the
-// consumer ignore the event. Tests use it to plant misbehaviour and prove
+// with the handler's name (a pool worker's own) and a copy of the event,
+// which it may change to change what the consumer sees; returning true
+// makes the consumer ignore the event. Tests use it to plant misbehaviour and prove
 // that the checks see it.
 var seeHook func(ctx context.Context, handler string, e *event, seq int64) (ignore bool)
 
 // see checks and records one event handed to consumer c through h.
 func (c *consumer) see(h *handler, e *event, seq int64) error {
 	r := c.r
-	if seeHook != nil && seeHook(r.ctx, h.name, e, seq) {
-		return nil
+	slot := e
+	if r.hook != nil {
+		// The hook may change what this consumer sees, not the slot: give it
+		// a copy of what this consumer reads (not the marks of consumers
+		// beside it, which they write meanwhile).
+		cp := event{P: e.P, N: e.N, Check: e.Check}
+		for _, d := range c.deps {
+			cp.Marks[d.idx] = e.Marks[d.idx]
+		}
+		if r.hook(r.ctx, h.name, &cp, seq) {
+			return nil
+		}
+		e = &cp
 	}
 	c.handled.Add(1)
 	p, n := int(e.P), e.N
@@ -313,7 +326,7 @@ func (c *consumer) see(h *handler, e *event, seq int64) error {
 			r.violate(Dependency, h.name, p, n, seq, fmt.Sprintf("handled before %s, which it follows, had handled it", d.name), "")
 		}
 	}
-	e.Marks[c.idx] = e.Check
+	slot.Marks[c.idx] = e.Check
 	if r.s.SlowEvery > 0 && (n+int64(p))%int64(r.s.SlowEvery) == 0 {
 		if r.s.SlowFor > 0 {
 			time.Sleep(r.s.SlowFor)
