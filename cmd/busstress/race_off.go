@@ -1,0 +1,6 @@
+//go:build !race
+
+package main
+
+// raceEnabled is true when busstress is built with -race.
+const raceEnabled = false
