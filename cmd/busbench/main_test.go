@@ -34,7 +34,7 @@ func TestTable(t *testing.T) {
 		"busbench: ", "load average", "3000 events per run",
 		"unicast 1P→1C", "pipeline 1P→3C", "multicast 1P→3C", "diamond 1P→3C", "sequencer 2P→1C", "sequencer 3P→1C",
 		"bus/chan", "batch/chan", "allocs/ev",
-		"clock only", "raw CAS (core to core)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
+		"clock only", "raw CAS (core to core)", "raw slot+cursor (2 lines)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -73,7 +73,7 @@ func TestJSON(t *testing.T) {
 	if p == nil {
 		t.Fatal("no pingpong result")
 	}
-	for name, l := range map[string]Latency{"raw": p.Raw, "bus": p.Bus, "channel": p.Channel} {
+	for name, l := range map[string]Latency{"raw": p.Raw, "two lines": p.TwoLines, "bus": p.Bus, "channel": p.Channel} {
 		if l.Count != 3000 || l.Median <= 0 || l.Median > l.P99 || l.P99 > l.Max {
 			t.Errorf("%s latency %+v, want 3000 ordered figures", name, l)
 		}

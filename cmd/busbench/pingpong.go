@@ -213,6 +213,74 @@ func pingRaw(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 
 var errStop = errors.New("stopped")
 
+// paddedSlot is a plain int64, the payload of a slot, alone on its lines.
+type paddedSlot struct {
+	_ [128]byte
+	v int64
+	_ [120]byte
+}
+
+// pingTwoLines is the raw round trip of a ring's layout: each direction
+// writes its value to one line (the slot) and then publishes it with an
+// atomic store to another (the cursor), and the reader, once it sees the
+// cursor, reads the slot. It needs two cache-line transfers one after the
+// other in each direction where pingRaw needs one: the floor for any ring
+// whose cursor and slots live on different lines, as the bus's do.
+func pingTwoLines(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	slotA, slotB := new(paddedSlot), new(paddedSlot)
+	curA, curB := new(paddedWord), new(paddedWord)
+	curA.v.Store(-1)
+	curB.v.Store(-1)
+	var stop atomic.Bool
+	await := func(w *paddedWord, want int64) error {
+		start := time.Now()
+		for i := 1; ; i++ {
+			if w.v.Load() == want {
+				return nil
+			}
+			if i&1023 == 0 {
+				if stop.Load() {
+					return errStop
+				}
+				if time.Since(start) > stallLimit {
+					return fmt.Errorf("%w: two-line ping-pong: no answer for %v", errStalled, stallLimit)
+				}
+			}
+		}
+	}
+	echo := func() error {
+		for seq := int64(0); ; seq++ {
+			if err := await(curA, seq); err != nil {
+				if err == errStop {
+					return nil
+				}
+				stop.Store(true)
+				return err
+			}
+			slotB.v = slotA.v
+			curB.v.Store(seq)
+		}
+	}
+	initiate := func() error {
+		defer stop.Store(true)
+		return timeRoundTrips(lim, h, func(i int64) error {
+			slotA.v = i
+			curA.v.Store(i)
+			if err := await(curB, i); err != nil {
+				if err == errStop {
+					return errors.New("two-line ping-pong: the echo goroutine stopped")
+				}
+				return err
+			}
+			if got := slotB.v; got != i {
+				return fmt.Errorf("two-line ping-pong: sent %d, got %d back", i, got)
+			}
+			return nil
+		})
+	}
+	return twoGoroutines(p, echo, initiate)
+}
+
 // pingBus ping-pongs through two buses built as the throughput scenarios'
 // buses are; both goroutines wait with the bus's wait strategy
 // (Poller.Wait) and then Poll.

@@ -61,6 +61,7 @@ func writeTable(w io.Writer, r *Report) {
 		}
 		row("clock only (timing cost)", p.Clock, "")
 		row("raw CAS (core to core)", p.Raw, "1x")
+		row("raw slot+cursor (2 lines)", p.TwoLines, ratio(p.TwoLinesToRaw, c.Count))
 		row("bus (2 buses, pollers)", p.Bus, ratio(p.BusToRaw, c.Count))
 		row("channel (2 unbuffered)", p.Channel, ratio(p.ChannelToRaw, c.Count))
 		tw.Flush()

@@ -103,9 +103,14 @@ type PingPongResult struct {
 	Raw     Latency `json:"raw_cas"`
 	Bus     Latency `json:"bus"`
 	Channel Latency `json:"channel"`
-	// BusToRaw and ChannelToRaw compare medians within each repetition.
-	BusToRaw     Ratio `json:"bus_to_raw_median"`
-	ChannelToRaw Ratio `json:"channel_to_raw_median"`
+	// TwoLines is the raw round trip of a ring's layout, slot and cursor
+	// on two lines (see pingTwoLines): the floor for the bus.
+	TwoLines Latency `json:"raw_two_lines"`
+	// BusToRaw, ChannelToRaw and TwoLinesToRaw compare medians within each
+	// repetition.
+	TwoLinesToRaw Ratio `json:"two_lines_to_raw_median"`
+	BusToRaw      Ratio `json:"bus_to_raw_median"`
+	ChannelToRaw  Ratio `json:"channel_to_raw_median"`
 	// Probe is probe.Measure's figure for the same pair, when asked for.
 	Probe *probe.PairLatency `json:"probe,omitempty"`
 
@@ -185,7 +190,7 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 	ping := slices.Contains(c.scenarios, "pingpong")
 	pg := &progress{w: stderr, start: start, total: 3 * c.count * len(todo)}
 	if ping {
-		pg.total += 3 * c.count
+		pg.total += 4 * c.count
 		if c.probe {
 			pg.total++
 		}
@@ -258,14 +263,14 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		return nil, err
 	}
 	res := &PingPongResult{CPUs: p.cpus, Pinned: p.pinned, Note: note, hists: map[string]*hdrhistogram.Histogram{}}
-	names := []string{"clock", "raw", "bus", "channel"}
-	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan}
+	names := []string{"clock", "raw", "bus", "channel", "twolines"}
+	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan, pingTwoLines}
 	for _, n := range names {
 		res.hists[n] = newHistogram()
 	}
-	var busR, chanR []float64
+	var busR, chanR, twoR []float64
 	for range c.count {
-		var med [4]float64
+		var med [5]float64
 		for i, f := range funcs {
 			h, err := runPing(c, p, f)
 			if err != nil {
@@ -279,7 +284,9 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		}
 		busR = append(busR, med[2]/med[1])
 		chanR = append(chanR, med[3]/med[1])
+		twoR = append(twoR, med[4]/med[1])
 	}
+	res.TwoLines, res.TwoLinesToRaw = summarize(res.hists["twolines"]), newRatio(twoR)
 	res.Clock = summarize(res.hists["clock"])
 	res.Raw, res.Bus, res.Channel = summarize(res.hists["raw"]), summarize(res.hists["bus"]), summarize(res.hists["channel"])
 	res.BusToRaw, res.ChannelToRaw = newRatio(busR), newRatio(chanR)
