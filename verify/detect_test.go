@@ -1,0 +1,103 @@
+//go:build busfault
+
+package verify_test
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventbus/eventbus/verify"
+)
+
+// detectConfig is the suite, scaled down for the many detection runs.
+func detectConfig(seed uint64) verify.SuiteConfig {
+	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: 100 * time.Millisecond, Seed: seed}
+	if *flagOps > 0 {
+		c.Claims = *flagOps
+	}
+	if *flagTrials > 0 {
+		c.Trials = *flagTrials
+	}
+	if *flagStall > 0 {
+		c.Stall = *flagStall
+	}
+	return c
+}
+
+// TestDetection plants each bug, runs the suite -verify.runs times at
+// GOMAXPROCS 1, 2 and 4, and requires the suite to catch it in at least
+// 95% of the runs. Each result is also logged as a DETECT line that
+// cmd/busverify reads.
+func TestDetection(t *testing.T) {
+	faults := verify.Faults()
+	if len(faults) < 4 {
+		t.Fatalf("Faults() = %q, want the four planted bugs", faults)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer verify.PlantFault("none")
+	for _, f := range faults {
+		for _, procs := range []int{1, 2, 4} {
+			t.Run(fmt.Sprintf("%s/procs=%d", f, procs), func(t *testing.T) {
+				runtime.GOMAXPROCS(procs)
+				caught := 0
+				by := map[string]int{}
+				start := time.Now()
+				for run := range *flagRuns {
+					if err := verify.PlantFault(f); err != nil {
+						t.Fatal(err)
+					}
+					outs := verify.RunSuite(detectConfig(uint64(run)))
+					if err := verify.PlantFault("none"); err != nil {
+						t.Fatal(err)
+					}
+					hit := false
+					for _, o := range outs {
+						if !o.OK {
+							hit = true
+							by[o.Name]++
+						}
+					}
+					if hit {
+						caught++
+					}
+				}
+				var names []string
+				for n, c := range by {
+					names = append(names, fmt.Sprintf("%s:%d", n, c))
+				}
+				sort.Strings(names)
+				t.Logf("DETECT fault=%s procs=%d caught=%d runs=%d took=%v by=%s", f, procs, caught, *flagRuns,
+					time.Since(start).Round(time.Millisecond), strings.Join(names, ","))
+				if caught*100 < 95**flagRuns {
+					t.Errorf("%s caught in %d of %d runs at GOMAXPROCS=%d, want at least 95%%", f, caught, *flagRuns, procs)
+				}
+			})
+		}
+	}
+}
+
+// TestCorrectNeverFlagged runs the same scaled-down suite, with no bug
+// planted, as often as the detection test runs a fault: no run may fail.
+func TestCorrectNeverFlagged(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	if err := verify.PlantFault("none"); err != nil {
+		t.Fatal(err)
+	}
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		flagged := 0
+		for run := range *flagRuns {
+			for _, o := range verify.RunSuite(detectConfig(uint64(run))) {
+				if !o.OK {
+					flagged++
+					t.Errorf("GOMAXPROCS=%d run %d: %v", procs, run, o)
+				}
+			}
+		}
+		t.Logf("DETECT fault=none procs=%d flagged=%d runs=%d", procs, flagged, *flagRuns)
+	}
+}

@@ -1,0 +1,304 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventbus/eventbus/bus"
+)
+
+// SeqConfig describes a run of RecordSequencer. The zero value records
+// 10,000 claims on a single-producer sequencer of 16 slots with one
+// consumer.
+type SeqConfig struct {
+	// Multi selects the MultiProducerSequencer; otherwise Producers must
+	// be 1 and the SingleProducerSequencer is used.
+	Multi bool
+	// Producers is how many goroutines claim and publish; 0 means 1.
+	Producers int
+	// Consumers is how many gating consumers observe, read and advance;
+	// 0 means 1, at most MaxConsumers.
+	Consumers int
+	// RingSize is the ring size, a power of two up to 64; 0 means 16.
+	RingSize int
+	// Claims is how many claims all producers make together; 0 means 10,000.
+	Claims int
+	// MaxBatch is the largest claim (n is drawn from 1..MaxBatch); 0 means 4.
+	MaxBatch int
+	// TryEvery makes one claim in TryEvery a TryNext; 0 means 4.
+	TryEvery int
+	// Round is how many claims each producer makes before all goroutines
+	// meet at a quiescent point; 0 means 200.
+	Round int
+	// Seed seeds the random choices; runs with the same seed still differ
+	// in their interleavings.
+	Seed uint64
+	// Stall is how long a round may go without progress before the
+	// recorder closes the sequencer and reports a stall; 0 means 5s.
+	Stall time.Duration
+}
+
+func (c SeqConfig) withDefaults() (SeqConfig, error) {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Producers, 1)
+	def(&c.Consumers, 1)
+	def(&c.RingSize, 16)
+	def(&c.Claims, 10000)
+	def(&c.MaxBatch, 4)
+	def(&c.TryEvery, 4)
+	def(&c.Round, 200)
+	if c.Stall <= 0 {
+		c.Stall = 5 * time.Second
+	}
+	switch {
+	case !c.Multi && c.Producers != 1:
+		return c, fmt.Errorf("verify: a single-producer sequencer with %d producers", c.Producers)
+	case c.Consumers > MaxConsumers:
+		return c, fmt.Errorf("verify: %d consumers, at most %d", c.Consumers, MaxConsumers)
+	case c.RingSize > window || c.RingSize&(c.RingSize-1) != 0:
+		return c, fmt.Errorf("verify: ring size %d is not a power of two up to %d", c.RingSize, window)
+	case c.MaxBatch > c.RingSize:
+		return c, fmt.Errorf("verify: batches of %d on a ring of %d", c.MaxBatch, c.RingSize)
+	}
+	return c, nil
+}
+
+// sequencer is what both of the bus's sequencers offer.
+type sequencer interface {
+	Next(n int) (int64, int64, error)
+	TryNext(n int) (int64, int64, error)
+	Publish(lo, hi int64) error
+	NewBarrier(deps ...*bus.Sequence) *bus.Barrier
+	NewSequence() *bus.Sequence
+	AddGatingSequences(seqs ...*bus.Sequence)
+	Cursor() int64
+	Close()
+	Signal()
+}
+
+type event struct{ v int64 }
+
+// RecordSequencer runs producers and consumers on a real bus sequencer and
+// ring under real goroutines, and records every claim, publish,
+// observation, payload read and consumer advance, each bracketed by Clock
+// ticks. Producers write Payload(seq) into each claimed slot between the
+// claim and the publish; consumers take a barrier's Available, read the
+// payloads, and store their progress in a gating sequence.
+//
+// Every Round claims per producer, all goroutines stop until the consumers
+// have caught up: a quiescent point, where the checkers split the history.
+// A round that makes no progress for Stall ends the run, and the stall is
+// reported in History.Faults (a lost event).
+func RecordSequencer(cfg SeqConfig) (*History, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var sq sequencer
+	wait := bus.WithWaitStrategy(&bus.YieldingWait{SpinTries: 10})
+	if cfg.Multi {
+		sq, err = bus.NewMultiProducerSequencer(cfg.RingSize, wait)
+	} else {
+		sq, err = bus.NewSingleProducerSequencer(cfg.RingSize, wait)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ring, err := bus.NewRing[event](cfg.RingSize, 0)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{RingSize: int64(cfg.RingSize), Consumers: cfg.Consumers}
+	var clk Clock
+	seqs := make([]*bus.Sequence, cfg.Consumers)
+	bars := make([]*bus.Barrier, cfg.Consumers)
+	for i := range seqs {
+		seqs[i] = sq.NewSequence()
+		bars[i] = sq.NewBarrier()
+	}
+	sq.AddGatingSequences(seqs...)
+
+	var recs []*recorder
+	newRec := func() *recorder {
+		r := &recorder{clk: &clk, client: len(recs)}
+		recs = append(recs, r)
+		return r
+	}
+	prodRecs := make([]*recorder, cfg.Producers)
+	for i := range prodRecs {
+		prodRecs[i] = newRec()
+	}
+	consRecs := make([]*recorder, cfg.Consumers)
+	for i := range consRecs {
+		consRecs[i] = newRec()
+	}
+	perProducer := (cfg.Claims + cfg.Producers - 1) / cfg.Producers
+	nexts := make([]int64, cfg.Consumers) // each consumer's next sequence, kept across rounds
+	var progress atomic.Int64             // bumped by every operation, for the stall watchdog
+	var stopped atomic.Bool
+	var mu sync.Mutex
+	// fault records what the recorder saw and ends the run: the history
+	// is already known to be wrong, and waiting for it would only stall.
+	fault := func(format string, args ...any) {
+		mu.Lock()
+		h.Faults = append(h.Faults, fmt.Sprintf(format, args...))
+		mu.Unlock()
+		stopped.Store(true)
+		sq.Close()
+	}
+	var published atomic.Int64
+	for round, done := 0, 0; done < perProducer && !stopped.Load(); round++ {
+		n := min(cfg.Round, perProducer-done)
+		done += n
+		const unknown = math.MaxInt64
+		var target atomic.Int64
+		target.Store(unknown)
+		var pw, cw sync.WaitGroup
+		for p := range cfg.Producers {
+			pw.Add(1)
+			go func() {
+				defer pw.Done()
+				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(round)<<16|uint64(p)))
+				r := prodRecs[p]
+				for range n {
+					if stopped.Load() {
+						return
+					}
+					k := 1 + rng.IntN(cfg.MaxBatch)
+					try := rng.IntN(cfg.TryEvery) == 0
+					call := clk.Tick()
+					var lo, hi int64
+					var err error
+					if try {
+						lo, hi, err = sq.TryNext(k)
+					} else {
+						lo, hi, err = sq.Next(k)
+					}
+					ret := clk.Tick()
+					progress.Add(1)
+					switch {
+					case try && errors.Is(err, bus.ErrInsufficientCapacity):
+						r.add(call, Input{Kind: Claim, N: k, Try: true}, Output{Full: true}, ret)
+						runtime.Gosched()
+						continue
+					case errors.Is(err, bus.ErrClosed) && stopped.Load():
+						return
+					case err != nil:
+						fault("producer %d: claim of %d: %v", p, k, err)
+						return
+					}
+					r.add(call, Input{Kind: Claim, N: k, Try: try}, Output{Lo: lo, Hi: hi}, ret)
+					for s := lo; s <= hi; s++ {
+						ring.Get(s).v = Payload(s)
+					}
+					if rng.IntN(4) == 0 {
+						runtime.Gosched()
+					}
+					call = clk.Tick()
+					err = sq.Publish(lo, hi)
+					ret = clk.Tick()
+					if err != nil {
+						fault("producer %d: Publish(%d, %d): %v", p, lo, hi, err)
+						return
+					}
+					published.Add(hi - lo + 1)
+					r.add(call, Input{Kind: Publish, Lo: lo, Hi: hi}, Output{}, ret)
+				}
+			}()
+		}
+		for c := range cfg.Consumers {
+			cw.Add(1)
+			go func() {
+				defer cw.Done()
+				rng := rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(round)<<16|uint64(c)))
+				r := consRecs[c]
+				next := nexts[c]
+				defer func() { nexts[c] = next }()
+				empty := false // the last observation found nothing: do not record a run of them
+				for !stopped.Load() {
+					call := clk.Tick()
+					avail := bars[c].Available(next)
+					ret := clk.Tick()
+					if !empty || avail >= next {
+						r.add(call, Input{Kind: Observe, Consumer: c, Seq: next}, Output{Hi: avail}, ret)
+					}
+					empty = avail < next
+					if avail < next {
+						if next > target.Load() {
+							return
+						}
+						runtime.Gosched()
+						continue
+					}
+					upto := next + rng.Int64N(avail-next+1)
+					for s := next; s <= upto; s++ {
+						call := clk.Tick()
+						v := ring.Get(s).v
+						ret := clk.Tick()
+						r.add(call, Input{Kind: Handle, Consumer: c, Seq: s}, Output{Val: v}, ret)
+					}
+					call = clk.Tick()
+					seqs[c].Store(upto)
+					sq.Signal()
+					ret = clk.Tick()
+					r.add(call, Input{Kind: Advance, Consumer: c, Seq: upto}, Output{}, ret)
+					progress.Add(1)
+					next = upto + 1
+				}
+			}()
+		}
+		finished := make(chan struct{})
+		go func() {
+			pw.Wait()
+			// Every claim of the round is published: the consumers stop
+			// once they have read past the cursor.
+			target.Store(sq.Cursor())
+			cw.Wait()
+			close(finished)
+		}()
+		last, idle := progress.Load(), time.Now()
+		tick := time.NewTicker(cfg.Stall / 50)
+	watch:
+		for {
+			select {
+			case <-finished:
+				break watch
+			case <-tick.C:
+				if p := progress.Load(); p != last {
+					last, idle = p, time.Now()
+				} else if time.Since(idle) > cfg.Stall {
+					fault("round %d stalled for %v: cursor %d, consumers at %v", round, cfg.Stall, sq.Cursor(), loads(seqs))
+				}
+			}
+		}
+		tick.Stop()
+	}
+	h.Ops = mergeOps(recs)
+	h.Published = published.Load()
+	if !stopped.Load() {
+		for c, next := range nexts {
+			if next != h.Published {
+				fault("consumer %d stopped at %d with %d events published", c, next, h.Published)
+			}
+		}
+	}
+	return h, nil
+}
+
+func loads(seqs []*bus.Sequence) []int64 {
+	out := make([]int64, len(seqs))
+	for i, s := range seqs {
+		out[i] = s.Load()
+	}
+	return out
+}
