@@ -289,7 +289,7 @@ func (b *Bus[T]) Err() error {
 
 // Halt stops the bus now: claims fail with ErrClosed (a producer blocked on
 // a full ring is released), and every consumer returns after the event it
-// is handling, whatever is left in the ring. Use Wait to wait for the
+// is handling, whatever is left in its batch and in the ring. Use Wait to wait for the
 // consumers' goroutines to end. Halt is idempotent.
 func (b *Bus[T]) Halt() {
 	b.core.Halt()

@@ -100,7 +100,8 @@ func (p *BatchEventProcessor[T]) Sequence() *Sequence { return p.seq }
 // Name returns the consumer's name.
 func (p *BatchEventProcessor[T]) Name() string { return p.cfg.Name }
 
-// Halt makes Run return soon, after the event being handled. It may be
+// Halt makes Run return after the event being handled, leaving the rest
+// of its batch unhandled. It may be
 // called from any goroutine.
 func (p *BatchEventProcessor[T]) Halt() { p.barrier.Halt() }
 
@@ -155,6 +156,11 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 			if herr == nil {
 				break
 			}
+			if herr == errHaltedInBatch {
+				p.seq.Store(at - 1)
+				p.barrier.core.notify.wake()
+				return nil
+			}
 			if err := p.failed(at, herr); err != nil {
 				p.seq.Store(at - 1)
 				return err
@@ -177,12 +183,18 @@ func (p *BatchEventProcessor[T]) batch(lo, hi int64) (at int64, err error) {
 		}
 	}()
 	for ; seq <= hi; seq++ {
+		if seq != lo && p.barrier.Halted() {
+			return seq, errHaltedInBatch
+		}
 		if e := p.handler.OnEvent(p.ring.Get(seq), seq, seq == hi); e != nil {
 			return seq, e
 		}
 	}
 	return 0, nil
 }
+
+// errHaltedInBatch stops a batch whose processor was halted part way.
+var errHaltedInBatch = errors.New("bus: halted in a batch")
 
 func (p *BatchEventProcessor[T]) failed(seq int64, err error) error {
 	e := &EventError{Handler: p.cfg.Name, Seq: seq, Err: err}

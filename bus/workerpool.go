@@ -82,6 +82,9 @@ func (w *worker[T]) run(ctx context.Context) error {
 			claimed = true
 		}
 		if avail >= next {
+			if w.barrier.Halted() {
+				return nil
+			}
 			if err := w.handle(next); err != nil {
 				if err = w.failed(next, err); err != nil {
 					return err
