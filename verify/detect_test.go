@@ -15,7 +15,10 @@ import (
 
 // detectConfig is the suite, scaled down for the many detection runs.
 func detectConfig(seed uint64) verify.SuiteConfig {
-	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: 100 * time.Millisecond, Seed: seed}
+	// The suite stops at the first failing entry: the recorded histories
+	// come first, so a catch is by the linearizability checks whenever
+	// they can make it, and a fault that stalls a run costs one Stall.
+	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: time.Second, Seed: seed, FirstFailure: true}
 	if *flagOps > 0 {
 		c.Claims = *flagOps
 	}
@@ -50,7 +53,8 @@ func TestDetection(t *testing.T) {
 					if err := verify.PlantFault(f); err != nil {
 						t.Fatal(err)
 					}
-					outs := verify.RunSuite(detectConfig(uint64(run)))
+					cfg := detectConfig(uint64(run))
+					outs := verify.RunSuite(cfg)
 					if err := verify.PlantFault("none"); err != nil {
 						t.Fatal(err)
 					}
@@ -99,5 +103,41 @@ func TestCorrectNeverFlagged(t *testing.T) {
 			}
 		}
 		t.Logf("DETECT fault=none procs=%d flagged=%d runs=%d", procs, flagged, *flagRuns)
+	}
+}
+
+// TestLitmusDetection checks the litmus layer on its own: with each bug
+// planted, the litmus tests alone must show a forbidden outcome in at
+// least 95% of runs at GOMAXPROCS 1, 2 and 4.
+func TestLitmusDetection(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer verify.PlantFault("none")
+	for _, f := range verify.Faults() {
+		for _, procs := range []int{1, 2, 4} {
+			runtime.GOMAXPROCS(procs)
+			caught := 0
+			for range *flagRuns {
+				if err := verify.PlantFault(f); err != nil {
+					t.Fatal(err)
+				}
+				hit := false
+				for _, l := range verify.Litmuses() {
+					if len(l.Run(300).Forbidden()) > 0 {
+						hit = true
+						break
+					}
+				}
+				if err := verify.PlantFault("none"); err != nil {
+					t.Fatal(err)
+				}
+				if hit {
+					caught++
+				}
+			}
+			t.Logf("DETECT-LITMUS fault=%s procs=%d caught=%d runs=%d", f, procs, caught, *flagRuns)
+			if caught*100 < 95**flagRuns {
+				t.Errorf("litmus tests caught %s in %d of %d runs at GOMAXPROCS=%d, want at least 95%%", f, caught, *flagRuns, procs)
+			}
+		}
 	}
 }

@@ -20,6 +20,9 @@ type SuiteConfig struct {
 	Seed uint64
 	// Options tune the linearizability checks.
 	Options Options
+	// FirstFailure stops the suite at the first entry that fails, for
+	// runs that only ask whether a planted bug is caught.
+	FirstFailure bool
 }
 
 // Outcome is the verdict of one entry of the suite.
@@ -98,6 +101,9 @@ func RunSuite(cfg SuiteConfig) []Outcome {
 		}
 		o.Took = time.Since(start)
 		out = append(out, o)
+		if cfg.FirstFailure && !o.OK {
+			return out
+		}
 	}
 	for _, l := range Litmuses() {
 		start := time.Now()
@@ -109,6 +115,9 @@ func RunSuite(cfg SuiteConfig) []Outcome {
 		}
 		o.Took = time.Since(start)
 		out = append(out, o)
+		if cfg.FirstFailure && !o.OK {
+			return out
+		}
 	}
 	return out
 }
