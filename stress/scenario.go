@@ -136,9 +136,14 @@ func Generate(seed uint64) Scenario {
 
 	total := 200 + r.IntN(3800)
 	if s.Wait == bus.WaitBusySpin {
-		// Spinners that share a CPU hand over in preemption slices (10ms):
-		// keep their runs short.
+		// Spinners that share a CPU hand over in preemption slices (10ms
+		// each): keep their runs short, and shorter still where they
+		// outnumber the Ps and the ring is small, so that a run stays under
+		// a second or so even under the race detector.
 		total = 20 + r.IntN(180)
+		if s.goroutines() > s.GOMAXPROCS {
+			total = min(total, 4*s.RingSize)
+		}
 	}
 	s.Events = max(1, total/s.Producers)
 
@@ -265,6 +270,16 @@ func (s Scenario) fallible() []int {
 		}
 	}
 	return out
+}
+
+// goroutines returns how many goroutines a run of s has: producers,
+// processors, pool workers and pollers.
+func (s Scenario) goroutines() int {
+	n := s.Producers
+	for _, st := range s.Stages {
+		n += st.Width
+	}
+	return n
 }
 
 func (s Scenario) pollers() int {
