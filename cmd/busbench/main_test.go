@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -201,4 +202,20 @@ func TestCPUProfile(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {
 		t.Errorf("no CPU profile written: %v", err)
 	}
+}
+
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	quick := &progress{w: &buf, start: time.Now(), total: 3}
+	quick.step("unicast channel")
+	quick.finish()
+	if buf.Len() != 0 {
+		t.Errorf("a run shorter than a second showed progress: %q", buf.String())
+	}
+	slow := &progress{w: &buf, start: time.Now().Add(-2 * time.Second), total: 3}
+	slow.step("unicast channel")
+	if !strings.Contains(buf.String(), "unicast channel") || !strings.Contains(buf.String(), "33%") {
+		t.Errorf("a run longer than a second shows no progress: %q", buf.String())
+	}
+	slow.finish()
 }

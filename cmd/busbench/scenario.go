@@ -183,10 +183,12 @@ var errStalled = errors.New("no progress")
 // sumOf is the sum of the values 0..n-1 that one producer publishes.
 func sumOf(n int64) int64 { return n * (n - 1) / 2 }
 
-// measure runs produce on sc.producers goroutines released at once, and
-// wait after they are done, and returns the events, the wall time and the
-// mallocs in between. produce gets its producer's limit and returns how
-// many events it published; wantSum is the sum of the values published.
+// measure releases producers goroutines at once, each running produce
+// with its share of the run's limit, then calls wait with the number of
+// events published to wait until the consumers have handled them all. It
+// returns the events, the wall time from release to the end of wait and
+// the process's mallocs in between, and the sum of the values published
+// (each producer publishes 0, 1, 2, ...).
 func measure(c *config, producers int, produce func(p int, l limit) (int64, error), wait func(total int64) error) (runStats, int64, error) {
 	gate := make(chan struct{})
 	var lims []limit
