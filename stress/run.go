@@ -565,8 +565,8 @@ func dumpGoroutines() string {
 	}
 }
 
-// violate records a broken invariant; the first one halts the bus, since
-// the run has failed already.
+// violate records a broken invariant; the first one stops the run, since
+// it has failed already.
 func (r *run) violate(inv Invariant, consumer string, p int, n, seq int64, detail, dump string) {
 	r.mu.Lock()
 	first := r.first == nil
@@ -577,7 +577,7 @@ func (r *run) violate(inv Invariant, consumer string, p int, n, seq int64, detai
 	}
 	r.mu.Unlock()
 	if first {
-		r.b.Halt()
+		r.stop() // halting alone would leave a Shutdown in progress waiting: see TestReproShutdownAfterHalt
 	}
 }
 

@@ -162,13 +162,15 @@ func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration
 }
 
 // TestSyncShutdownDeadlineInstant: Shutdown notices its deadline at the
-// deadline itself and halts the bus; a consumer with batches of one event
-// returns after the event it is handling.
+// deadline itself and halts the bus; the consumer returns after the event
+// it is handling, whether its batches hold one event or all five.
 func TestSyncShutdownDeadlineInstant(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		err, at, handled := slowShutdown(t, bus.WithBatchLimit(1))
-		if !errors.Is(err, context.DeadlineExceeded) || at != 3*time.Second || handled != "[0@1s 1@2s 2@3s]" {
-			t.Errorf("Shutdown = %v at %v after handling %s; want DeadlineExceeded at 3s, when the event in hand at the 2.5s deadline ends", err, at, handled)
+		for _, opts := range [][]bus.Option{{bus.WithBatchLimit(1)}, nil} {
+			err, at, handled := slowShutdown(t, opts...)
+			if !errors.Is(err, context.DeadlineExceeded) || at != 3*time.Second || handled != "[0@1s 1@2s 2@3s]" {
+				t.Errorf("batch limit %v: Shutdown = %v at %v after handling %s; want DeadlineExceeded at 3s, when the event in hand at the 2.5s deadline ends", opts != nil, err, at, handled)
+			}
 		}
 	})
 }
@@ -342,6 +344,36 @@ func TestSyncShutdownWaitsForSlowConsumers(t *testing.T) {
 		}
 		if el := time.Since(start); el < 3*time.Second || el > 3*time.Second+5*time.Millisecond {
 			t.Errorf("Shutdown returned at %v, want within 5ms of the last event, 3s", el)
+		}
+	})
+}
+
+// TestSyncHaltStopsMidBatch: a consumer halted in the middle of a batch
+// returns after the event in hand, as Halt says, not at the end of the
+// batch (which, with slow handlers and a big ring, made Shutdown overrun
+// its deadline by a ring's worth of events until bus commit c65a4ca).
+func TestSyncHaltStopsMidBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, _ := bus.New[event](bus.WithSize(8), bus.WithWaitStrategy(&bus.BlockingWait{}))
+		start := time.Now()
+		var got []string
+		b.HandleEventsWith(bus.HandlerFunc[event](func(e *event, seq int64, _ bool) error {
+			time.Sleep(time.Second)
+			got = append(got, fmt.Sprintf("%d@%v", seq, time.Since(start)))
+			return nil
+		}))
+		b.Start()
+		b.Publish(noop)
+		synctest.Wait() // the consumer is in event 0's handler
+		for range 4 {
+			b.Publish(noop) // events 1-4 wait in the ring: the next batch
+		}
+		time.Sleep(time.Second)
+		synctest.Wait() // event 0 done; the consumer took 1-4 as one batch
+		b.Halt()
+		err := b.Wait()
+		if at := time.Since(start); err != nil || at != 2*time.Second || fmt.Sprint(got) != "[0@1s 1@2s]" {
+			t.Errorf("halted at 1s, in event 1's handler: Wait = %v at %v after handling %v; want nil at 2s after [0@1s 1@2s]", err, at, got)
 		}
 	})
 }
