@@ -107,9 +107,11 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 	abandoned := r.watch(ctx, stall, finished)
 	if abandoned {
 		// The bus did not stop after the watchdog halted it: report the stall
-		// and leave its goroutines behind.
+		// and leave its goroutines behind (and busErr, which drive may still
+		// write, unread).
 		return r.report(rep, start), r.result()
 	}
+	rep.BusErr = r.busErr
 	r.check()
 	if ctx.Err() != nil && r.firstViolation() == nil {
 		return r.report(rep, start), ctx.Err()
@@ -600,7 +602,6 @@ func (r *run) result() error {
 
 func (r *run) report(rep Report, start time.Time) Report {
 	rep.Elapsed = time.Since(start)
-	rep.BusErr = r.busErr
 	for _, pr := range r.prods {
 		rep.Published += pr.pub.Load()
 	}
