@@ -35,6 +35,9 @@ type config struct {
 	spin      time.Duration   // PhasedBackoffWait.SpinFor; 0 for its default
 	yield     time.Duration   // PhasedBackoffWait.YieldFor; 0 for its default
 	set       map[string]bool // flags given explicitly
+	// waitFn, when not nil, makes the wait strategy of every bus instead
+	// of -wait: a seam for experiments in tests.
+	waitFn func() bus.WaitStrategy
 }
 
 // scenarioNames lists what -scenarios accepts, in the order they run.
@@ -191,6 +194,9 @@ func (c *config) busOptions(multi bool) []bus.Option {
 	}
 	if c.spin != 0 || c.yield != 0 {
 		ws = &bus.PhasedBackoffWait{SpinFor: c.spin, YieldFor: c.yield}
+	}
+	if c.waitFn != nil {
+		ws = c.waitFn()
 	}
 	opts := []bus.Option{bus.WithSize(c.size), bus.WithPad(c.pad), bus.WithWaitStrategy(ws)}
 	if multi {
