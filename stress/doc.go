@@ -32,6 +32,8 @@
 //   - a slot held something no producer wrote (Integrity);
 //   - a consumer handled an event before, or without, a consumer it
 //     follows (Dependency);
+//   - a handler's OnStart and OnShutdown hooks did not run exactly once,
+//     before its first event and after its last (Lifecycle);
 //   - the bus ended with the wrong error: StopOnError must end the run
 //     with the failing handler's *bus.EventError, anything else with nil;
 //     Publish after the end must return bus.ErrClosed (Outcome);

@@ -125,14 +125,15 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 }
 
 type run struct {
-	s      Scenario
-	b      *bus.Bus[event]
-	ctx    context.Context // cancelled to stop the run
-	cancel context.CancelFunc
-	cons   []*consumer
-	prods  []*producer
-	poll   []func()
-	hook   func(ctx context.Context, handler string, e *event, seq int64) bool // seeHook when the run started
+	s        Scenario
+	b        *bus.Bus[event]
+	ctx      context.Context // cancelled to stop the run
+	cancel   context.CancelFunc
+	cons     []*consumer
+	handlers []*handler // of processors and pool workers
+	prods    []*producer
+	poll     []func()
+	hook     func(ctx context.Context, handler string, e *event, seq int64) bool // seeHook when the run started
 
 	published atomic.Int64
 	trigger   chan struct{}
@@ -173,12 +174,30 @@ type consumer struct {
 // handler is one handler goroutine's view of a consumer: a processor, a
 // poller or one pool worker.
 type handler struct {
-	c       *consumer
-	name    string
-	lastSeq int64
+	c         *consumer
+	name      string
+	lastSeq   int64
+	lifecycle bool         // the bus calls OnStart and OnShutdown (processors and pool workers)
+	starts    atomic.Int32 // OnStart calls
+	stops     atomic.Int32 // OnShutdown calls
 }
 
 func (h *handler) OnEvent(e *event, seq int64, _ bool) error { return h.c.see(h, e, seq) }
+
+// OnStart implements bus.StartHandler.
+func (h *handler) OnStart() error {
+	if n := h.starts.Add(1); n > 1 {
+		h.c.r.violate(Lifecycle, h.name, -1, -1, -1, fmt.Sprintf("OnStart ran %d times", n), "")
+	}
+	return nil
+}
+
+// OnShutdown implements bus.ShutdownHandler.
+func (h *handler) OnShutdown() {
+	if n := h.stops.Add(1); n > 1 {
+		h.c.r.violate(Lifecycle, h.name, -1, -1, -1, fmt.Sprintf("OnShutdown ran %d times", n), "")
+	}
+}
 
 func newRun(ctx context.Context, s Scenario) (*run, error) {
 	wait, err := bus.NewWaitStrategy(s.Wait)
@@ -222,7 +241,9 @@ func newRun(ctx context.Context, s Scenario) (*run, error) {
 			hs := make([]bus.Handler[event], st.Width)
 			for j := range hs {
 				c := newConsumer(true, prev)
-				hs[j] = bus.Named[event](c.name, &handler{c: c, name: c.name, lastSeq: -1})
+				h := &handler{c: c, name: c.name, lastSeq: -1, lifecycle: true}
+				r.handlers = append(r.handlers, h)
+				hs[j] = bus.Named[event](c.name, h)
 				cur = append(cur, c)
 			}
 			if group == nil {
@@ -234,8 +255,9 @@ func newRun(ctx context.Context, s Scenario) (*run, error) {
 			c := newConsumer(false, prev)
 			hs := make([]bus.Handler[event], st.Width)
 			for j := range hs {
-				name := fmt.Sprintf("s%d.w%d", i, j)
-				hs[j] = bus.Named[event](name, &handler{c: c, name: name, lastSeq: -1})
+				h := &handler{c: c, name: fmt.Sprintf("s%d.w%d", i, j), lastSeq: -1, lifecycle: true}
+				r.handlers = append(r.handlers, h)
+				hs[j] = bus.Named[event](h.name, h)
 			}
 			if group == nil {
 				group = b.HandleEventsWithWorkerPool(hs...)
@@ -296,6 +318,9 @@ func (c *consumer) see(h *handler, e *event, seq int64) error {
 		e = &cp
 	}
 	c.handled.Add(1)
+	if h.lifecycle && (h.starts.Load() != 1 || h.stops.Load() != 0) {
+		r.violate(Lifecycle, h.name, -1, -1, seq, fmt.Sprintf("handed an event after %d OnStart and %d OnShutdown calls", h.starts.Load(), h.stops.Load()), "")
+	}
 	p, n := int(e.P), e.N
 	if p < 0 || p >= r.s.Producers || n < 0 || n >= int64(r.s.Events) || e.Check != tag(r.s.Seed, p, n) {
 		r.violate(Integrity, h.name, -1, -1, seq, fmt.Sprintf("the slot holds producer %d event %d check %#x: no producer wrote that", e.P, e.N, e.Check), "")
@@ -642,6 +667,11 @@ func (r *run) check() {
 		r.violate(Outcome, "", -1, -1, -1, fmt.Sprintf("the bus ended with %v, but no handler stopped it", r.busErr), "")
 	case s.End == EndDrain && s.Fail != FailNone && s.Policy == PolicyStop:
 		r.violate(Outcome, s.Consumers()[s.FailAt], 0, int64(s.FailEvery), -1, "producer 0 published the event the handler fails on, but the handler never saw it", "")
+	}
+	for _, h := range r.handlers {
+		if h.starts.Load() != 1 || h.stops.Load() != 1 {
+			r.violate(Lifecycle, h.name, -1, -1, -1, fmt.Sprintf("after the bus ended, OnStart had run %d times and OnShutdown %d times; want once each", h.starts.Load(), h.stops.Load()), "")
+		}
 	}
 	if err := r.b.Publish(func(*event, int64) {}); !errors.Is(err, bus.ErrClosed) {
 		r.violate(Outcome, "", -1, -1, -1, fmt.Sprintf("Publish after the bus ended returned %v, not bus.ErrClosed", err), "")

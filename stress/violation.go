@@ -29,6 +29,9 @@ const (
 	// Outcome: the bus ended with the wrong error, or accepted a Publish
 	// after it was shut down.
 	Outcome Invariant = "outcome"
+	// Lifecycle: a handler's OnStart or OnShutdown did not run exactly
+	// once, before its first event and after its last.
+	Lifecycle Invariant = "lifecycle"
 	// Progress: nothing moved for the stall time while work was pending
 	// (a deadlock or a livelock).
 	Progress Invariant = "progress"
