@@ -1,0 +1,41 @@
+package main
+
+// target is one architecture the suite runs on.
+type target struct {
+	name   string   // the row's name, as given to -arch
+	goarch string   // GOARCH
+	env    []string // extra environment for building (GOARM)
+	qemu   string   // emulator binary; "" runs natively
+	// race, when not nil, is how to build and run with -race: extra build
+	// environment, emulator flags, and what the row says.
+	race *raceSetup
+}
+
+type raceSetup struct {
+	env      []string // CGO_ENABLED=1 and a cross C compiler
+	cc       string   // the C compiler that must exist
+	qemuArgs []string // emulator flags
+	how      string
+}
+
+var targets = []target{
+	{name: "amd64", goarch: "amd64", race: &raceSetup{env: []string{"CGO_ENABLED=1"}, how: "native, -race"}},
+	{name: "386", goarch: "386"},
+	{name: "arm64", goarch: "arm64", qemu: "qemu-aarch64-static"},
+	{name: "arm", goarch: "arm", env: []string{"GOARM=7"}, qemu: "qemu-arm-static"},
+	{name: "riscv64", goarch: "riscv64", qemu: "qemu-riscv64-static", race: &raceSetup{
+		env: []string{"CGO_ENABLED=1", "CC=riscv64-linux-gnu-gcc"},
+		cc:  "riscv64-linux-gnu-gcc",
+		// ThreadSanitizer on riscv64 supports 39- and 48-bit address
+		// spaces; reserving 256 GiB makes qemu place the guest in 39 bits.
+		qemuArgs: []string{"-R", "0x4000000000", "-L", "/usr/riscv64-linux-gnu"},
+		how:      "qemu-user, -race (-R 256GiB)",
+	}},
+	{name: "ppc64le", goarch: "ppc64le", qemu: "qemu-ppc64le-static"},
+	{name: "s390x", goarch: "s390x", qemu: "qemu-s390x-static"},
+	{name: "loong64", goarch: "loong64", qemu: "qemu-loongarch64-static"},
+}
+
+// alignTargets are the 32-bit architectures the atomicalign analyzer is
+// run for: where a 64-bit atomic on a misaligned field faults.
+var alignTargets = []string{"386", "arm"}
