@@ -38,6 +38,9 @@ type config struct {
 	// waitFn, when not nil, makes the wait strategy of every bus instead
 	// of -wait: a seam for experiments in tests.
 	waitFn func() bus.WaitStrategy
+	// pollSpin makes the bus ping-pong spin on Poll instead of waiting
+	// with Poller.Wait: another seam for experiments in tests.
+	pollSpin bool
 }
 
 // scenarioNames lists what -scenarios accepts, in the order they run.

@@ -24,7 +24,8 @@ func (s spinFirst) Wait(w *bus.Waiter) (int64, error) {
 }
 
 // BenchmarkPingPongWait compares the bus ping-pong's median round trip
-// under wait strategies, beside the raw CAS round trip, in one process:
+// under wait strategies, and spinning on Poll without any (poll-spin),
+// beside the raw CAS and slot+cursor round trips, in one process:
 //
 //	go test ./cmd/busbench -run '^$' -bench PingPongWait -count 5
 func BenchmarkPingPongWait(b *testing.B) {
@@ -36,26 +37,28 @@ func BenchmarkPingPongWait(b *testing.B) {
 	if note != "" {
 		b.Log(note)
 	}
-	for _, bc := range []struct {
+	// One run of every variant per iteration of -count, so that all see the
+	// same state of a shared VM; each reports its median as a metric.
+	variants := []struct {
 		name string
 		wait func() bus.WaitStrategy
+		spin bool
 		f    pingFunc
 	}{
-		{"raw", nil, pingRaw},
-		{"phased", nil, pingBus},
-		{"phased-spin-first", func() bus.WaitStrategy { return spinFirst{spins: 1000} }, pingBus},
-		{"busy-spin", func() bus.WaitStrategy { return &bus.BusySpinWait{} }, pingBus},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			cc := *c
-			cc.waitFn = bc.wait
-			h := newHistogram()
-			b.ResetTimer()
-			if err := bc.f(&cc, p, limit{n: int64(b.N), deadline: time.Now().Add(time.Minute)}, h); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(h.ValueAtQuantile(50)), "median-ns")
-			b.ReportMetric(float64(h.ValueAtQuantile(99)), "p99-ns")
-		})
+		{"raw", nil, false, pingRaw},
+		{"two-lines", nil, false, pingTwoLines},
+		{"phased", nil, false, pingBus},
+		{"phased-spin-first", func() bus.WaitStrategy { return spinFirst{spins: 1000} }, false, pingBus},
+		{"busy-spin", func() bus.WaitStrategy { return &bus.BusySpinWait{} }, false, pingBus},
+		{"poll-spin", nil, true, pingBus},
+	}
+	for _, v := range variants {
+		cc := *c
+		cc.waitFn, cc.pollSpin = v.wait, v.spin
+		h := newHistogram()
+		if err := v.f(&cc, p, limit{n: int64(b.N), deadline: time.Now().Add(time.Minute)}, h); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(h.ValueAtQuantile(50)), v.name+"-median-ns")
 	}
 }

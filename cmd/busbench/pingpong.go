@@ -312,15 +312,10 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 		take := func(e *event, _ int64, _ bool) bool { val = e.v; return true }
 		reply := func(e *event, _ int64) { e.v = val }
 		for {
-			if err := pa.Wait(ctx); err != nil {
+			if err := await(ctx, pa, take, c.pollSpin); err != nil {
 				if errors.Is(err, bus.ErrHalted) {
 					return nil
 				}
-				return err
-			}
-			// Poll hands over every available event; the initiator has
-			// at most one in flight.
-			if _, err := pa.Poll(take); err != nil {
 				return err
 			}
 			if err := b.Publish(reply); err != nil {
@@ -338,10 +333,7 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 			if err := a.Publish(ping); err != nil {
 				return err
 			}
-			if err := pb.Wait(ctx); err != nil {
-				return err
-			}
-			if _, err := pb.Poll(take); err != nil {
+			if err := await(ctx, pb, take, c.pollSpin); err != nil {
 				return err
 			}
 			if got != i {
@@ -355,6 +347,30 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	a.Wait()
 	b.Wait()
 	return err
+}
+
+// await waits for an event on p and hands it to take: with the bus's wait
+// strategy (Poller.Wait, then Poll), or, when spin is set, by calling Poll
+// until it processes something (an experiment that leaves the wait
+// strategy out). Poll hands over every available event; a ping-pong has at
+// most one in flight.
+func await(ctx context.Context, p *bus.Poller[event], take func(*event, int64, bool) bool, spin bool) error {
+	if !spin {
+		if err := p.Wait(ctx); err != nil {
+			return err
+		}
+		_, err := p.Poll(take)
+		return err
+	}
+	for {
+		st, err := p.Poll(take)
+		if err != nil {
+			return err
+		}
+		if st == bus.PollProcessing {
+			return nil
+		}
+	}
 }
 
 // pingChan ping-pongs through two unbuffered channels.
