@@ -168,11 +168,14 @@ func (s *TimeoutBlockingWait) Wait(w *Waiter) (int64, error) {
 // over to Fallback (BlockingWait when nil). It gets busy-spin latency for
 // events that follow each other closely and degrades gracefully when
 // goroutines outnumber CPUs or the bus goes quiet: the default for a bus
-// that has not been told otherwise. The zero value spins 10µs, yields
-// 100µs, then blocks.
+// that has not been told otherwise. The zero value spins 2µs, yields
+// 20µs, then blocks: short phases, because on a machine with fewer CPUs
+// than busy goroutines every microsecond spent spinning is taken from the
+// goroutine being waited for (measured: 4x the throughput of 10µs/100µs
+// phases with three producers and one consumer on two CPUs).
 type PhasedBackoffWait struct {
-	SpinFor  time.Duration // 0 means 10µs
-	YieldFor time.Duration // 0 means 100µs
+	SpinFor  time.Duration // 0 means 2µs
+	YieldFor time.Duration // 0 means 20µs
 	Fallback WaitStrategy  // nil means BlockingWait
 }
 
@@ -180,10 +183,10 @@ type PhasedBackoffWait struct {
 func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 	spinFor, yieldFor := s.SpinFor, s.YieldFor
 	if spinFor <= 0 {
-		spinFor = 10 * time.Microsecond
+		spinFor = 2 * time.Microsecond
 	}
 	if yieldFor <= 0 {
-		yieldFor = 100 * time.Microsecond
+		yieldFor = 20 * time.Microsecond
 	}
 	start := time.Now()
 	for i := 1; ; i++ {
