@@ -52,6 +52,7 @@ type Result struct {
 	HTML string
 }
 
+// String returns the check, its verdict, its size and what went wrong.
 func (r Result) String() string {
 	s := fmt.Sprintf("%s: %s (%d ops, %d rounds)", r.Check, r.Verdict, r.Ops, r.Rounds)
 	if r.Detail != "" {

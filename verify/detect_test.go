@@ -3,6 +3,7 @@
 package verify_test
 
 import (
+	"flag"
 	"fmt"
 	"runtime"
 	"sort"
@@ -13,12 +14,15 @@ import (
 	"github.com/eventbus/eventbus/verify"
 )
 
+var flagAll = flag.Bool("verify.all", false, "detection runs check every suite entry instead of stopping at the first failure")
+
 // detectConfig is the suite, scaled down for the many detection runs.
 func detectConfig(seed uint64) verify.SuiteConfig {
 	// The suite stops at the first failing entry: the recorded histories
 	// come first, so a catch is by the linearizability checks whenever
 	// they can make it, and a fault that stalls a run costs one Stall.
-	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: time.Second, Seed: seed, FirstFailure: true}
+	// -verify.all runs every entry, to see which layers catch each bug.
+	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: time.Second, Seed: seed, FirstFailure: !*flagAll}
 	if *flagOps > 0 {
 		c.Claims = *flagOps
 	}

@@ -34,3 +34,19 @@ func ExampleClaimModel() {
 	// true
 	// false
 }
+
+// Record a claim history from the real multi-producer sequencer, with two
+// producers and a gating consumer, and check it with both claim oracles.
+func ExampleRecordSequencer() {
+	h, err := verify.RecordSequencer(verify.SeqConfig{Multi: true, Producers: 2, Claims: 2000})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range verify.CheckClaims(h, verify.Options{}) {
+		fmt.Println(r.Check, r.Verdict)
+	}
+	// Output:
+	// claims Ok
+	// claims tiling Ok
+}

@@ -23,6 +23,7 @@ const (
 	Forbidden
 )
 
+// String returns the grade in capitals, as jcstress prints it.
 func (g Grade) String() string {
 	switch g {
 	case Acceptable:

@@ -29,6 +29,8 @@ const (
 	Handle
 )
 
+// String returns the operation's name: claim, publish, observe, advance
+// or handle.
 func (k Kind) String() string {
 	switch k {
 	case Claim:

@@ -40,6 +40,7 @@ type Outcome struct {
 	Took time.Duration
 }
 
+// String returns the entry, ok or FAILED, and what failed.
 func (o Outcome) String() string {
 	if o.OK {
 		return fmt.Sprintf("%s: ok (%d ops, %v)", o.Name, o.Ops, o.Took.Round(time.Millisecond))
