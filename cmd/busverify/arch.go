@@ -1,5 +1,7 @@
 package main
 
+import "runtime"
+
 // target is one architecture the suite runs on.
 type target struct {
 	name   string   // the row's name, as given to -arch
@@ -39,3 +41,29 @@ var targets = []target{
 // alignTargets are the 32-bit architectures the atomicalign analyzer is
 // run for: where a 64-bit atomic on a misaligned field faults.
 var alignTargets = []string{"386", "arm"}
+
+// forHost adapts t to the machine busverify runs on: the host's own
+// architecture runs natively (so on an arm64 or ppc64le machine the row
+// covers real weak memory ordering), and amd64 and 386 need an emulator
+// on any other host.
+func forHost(t target, host string) target {
+	native := t.goarch == host || (t.goarch == "386" && host == "amd64")
+	switch {
+	case native:
+		t.qemu = ""
+		if t.goarch == host {
+			// The host's own race detector (linux/amd64, arm64, ppc64le,
+			// s390x, riscv64 and loong64 support it).
+			t.race = &raceSetup{env: []string{"CGO_ENABLED=1"}, how: "native, -race"}
+		} else {
+			t.race = nil
+		}
+	case t.goarch == "amd64":
+		t.qemu, t.race = "qemu-x86_64-static", nil
+	case t.goarch == "386":
+		t.qemu = "qemu-i386-static"
+	}
+	return t
+}
+
+var hostArch = runtime.GOARCH

@@ -91,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return fmt.Errorf("-arch: unknown architecture %q (known: %s)", a, strings.Join(names, ", "))
 		}
-		cfg.arches = append(cfg.arches, t)
+		cfg.arches = append(cfg.arches, forHost(t, hostArch))
 	}
 	if len(cfg.arches) == 0 {
 		return errors.New("-arch: no architectures")

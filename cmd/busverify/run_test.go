@@ -71,3 +71,25 @@ func TestHTMLPath(t *testing.T) {
 		t.Errorf("htmlPath = %q", got)
 	}
 }
+
+func TestForHost(t *testing.T) {
+	arm, _ := lookup("arm64")
+	if got := forHost(arm, "amd64"); got.qemu != "qemu-aarch64-static" {
+		t.Errorf("arm64 on amd64: emulator %q", got.qemu)
+	}
+	if got := forHost(arm, "arm64"); got.qemu != "" {
+		t.Errorf("arm64 on arm64: emulator %q, want native", got.qemu)
+	}
+	rv, _ := lookup("riscv64")
+	if got := forHost(rv, "riscv64"); got.qemu != "" || got.race == nil || len(got.race.qemuArgs) != 0 {
+		t.Errorf("riscv64 on riscv64: %+v, want native with a native race row", got)
+	}
+	amd, _ := lookup("amd64")
+	if got := forHost(amd, "arm64"); got.qemu != "qemu-x86_64-static" || got.race != nil {
+		t.Errorf("amd64 on arm64: %+v, want emulated without race", got)
+	}
+	i386, _ := lookup("386")
+	if got := forHost(i386, "amd64"); got.qemu != "" {
+		t.Errorf("386 on amd64: emulator %q, want native", got.qemu)
+	}
+}
