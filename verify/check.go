@@ -24,10 +24,17 @@ type Options struct {
 	Timeout time.Duration
 	// HTML, when not empty, is the file a violation's Porcupine
 	// visualisation is written to (only the illegal round, at most
-	// HTMLLimit bytes).
+	// HTMLLimit bytes). CheckAll and CheckDelivery, which run several
+	// checks, insert each check's name before the extension:
+	// v.html becomes v-claims.html, v-delivery-c0.html and so on.
 	HTML string
 	// HTMLLimit caps the visualisation's size; 0 means DefaultHTMLLimit.
 	HTMLLimit int
+
+	// perCheck makes each check write its own file: HTML with the check's
+	// name inserted before the extension (set by the functions that run
+	// several checks).
+	perCheck bool
 }
 
 // Defaults for Options.
@@ -138,10 +145,14 @@ func checkSpec(s *spec, ops []porcupine.Operation, o Options) Result {
 			res.Detail = fmt.Sprintf("round %d (ops %d..%d of %d, starting from %s) is not linearizable",
 				i, opIndex(mine, rs[i][0]), opIndex(mine, rs[i][0])+len(rs[i])-1, len(mine), s.describe(inits[i]))
 			if o.HTML != "" {
-				if err := writeHTML(o, s.model(inits[i]), v.info); err != nil {
+				path := o.HTML
+				if o.perCheck {
+					path = htmlName(path, s.name)
+				}
+				if err := writeHTML(path, o.HTMLLimit, s.model(inits[i]), v.info); err != nil {
 					res.Detail += "; " + err.Error()
 				} else {
-					res.HTML = o.HTML
+					res.HTML = path
 				}
 			}
 			return res
@@ -162,19 +173,18 @@ func opIndex(ops []porcupine.Operation, op porcupine.Operation) int {
 	return -1
 }
 
-func writeHTML(o Options, m porcupine.Model, info porcupine.LinearizationInfo) error {
+func writeHTML(path string, limit int, m porcupine.Model, info porcupine.LinearizationInfo) error {
 	var buf bytes.Buffer
 	if err := porcupine.Visualize(m, info, &buf); err != nil {
 		return fmt.Errorf("visualisation: %w", err)
 	}
-	limit := o.HTMLLimit
 	if limit <= 0 {
 		limit = DefaultHTMLLimit
 	}
 	if buf.Len() > limit {
 		return fmt.Errorf("visualisation of %d bytes exceeds the %d byte cap; not written (use a smaller round)", buf.Len(), limit)
 	}
-	return os.WriteFile(o.HTML, buf.Bytes(), 0o644)
+	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 func (o Options) round() int {
@@ -210,6 +220,7 @@ func CheckPublish(h *History, o Options) Result {
 // DeliveryModel (PoolModel for h.Pool), and that each consumer, and the
 // pool as a whole, handled exactly h.Published events.
 func CheckDelivery(h *History, o Options) []Result {
+	o.perCheck = true
 	var out []Result
 	pool := map[int]bool{}
 	for _, w := range h.Pool {
@@ -253,6 +264,7 @@ func CheckDelivery(h *History, o Options) []Result {
 // publication, delivery, and the recorder's own findings (a stall, an
 // unexpected error), which come back as a Result named "recorder".
 func CheckAll(h *History, o Options) []Result {
+	o.perCheck = true
 	var out []Result
 	var kinds [Handle + 1]int
 	for _, op := range h.Ops {

@@ -126,7 +126,7 @@ func RunSuite(cfg SuiteConfig) []Outcome {
 // htmlName gives each history its own visualisation file: entry's name is
 // inserted before the extension of path.
 func htmlName(path, entry string) string {
-	tag := strings.NewReplacer("/", "-").Replace(entry)
+	tag := strings.NewReplacer("/", "-", " ", "-").Replace(entry)
 	if i := strings.LastIndex(path, "."); i > strings.LastIndex(path, "/") {
 		return path[:i] + "-" + tag + path[i:]
 	}
