@@ -3,7 +3,6 @@
 package verify_test
 
 import (
-	"flag"
 	"fmt"
 	"runtime"
 	"sort"
@@ -13,27 +12,6 @@ import (
 
 	"github.com/eventbus/eventbus/verify"
 )
-
-var flagAll = flag.Bool("verify.all", false, "detection runs check every suite entry instead of stopping at the first failure")
-
-// detectConfig is the suite, scaled down for the many detection runs.
-func detectConfig(seed uint64) verify.SuiteConfig {
-	// The suite stops at the first failing entry: the recorded histories
-	// come first, so a catch is by the linearizability checks whenever
-	// they can make it, and a fault that stalls a run costs one Stall.
-	// -verify.all runs every entry, to see which layers catch each bug.
-	c := verify.SuiteConfig{Claims: 500, Trials: 300, Stall: time.Second, Seed: seed, FirstFailure: !*flagAll}
-	if *flagOps > 0 {
-		c.Claims = *flagOps
-	}
-	if *flagTrials > 0 {
-		c.Trials = *flagTrials
-	}
-	if *flagStall > 0 {
-		c.Stall = *flagStall
-	}
-	return c
-}
 
 // TestDetection plants each bug, runs the suite -verify.runs times at
 // GOMAXPROCS 1, 2 and 4, and requires the suite to catch it in at least
@@ -85,28 +63,6 @@ func TestDetection(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// TestCorrectNeverFlagged runs the same scaled-down suite, with no bug
-// planted, as often as the detection test runs a fault: no run may fail.
-func TestCorrectNeverFlagged(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	if err := verify.PlantFault("none"); err != nil {
-		t.Fatal(err)
-	}
-	for _, procs := range []int{1, 2, 4} {
-		runtime.GOMAXPROCS(procs)
-		flagged := 0
-		for run := range *flagRuns {
-			for _, o := range verify.RunSuite(detectConfig(uint64(run))) {
-				if !o.OK {
-					flagged++
-					t.Errorf("GOMAXPROCS=%d run %d: %v", procs, run, o)
-				}
-			}
-		}
-		t.Logf("DETECT fault=none procs=%d flagged=%d runs=%d", procs, flagged, *flagRuns)
 	}
 }
 
