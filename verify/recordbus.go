@@ -39,11 +39,10 @@ type BusConfig struct {
 
 // Consumer indexes in a RecordBus history.
 const (
-	busA      = 0 // HandleEventsWith(a, b): parallel consumers
-	busB      = 1
-	busC      = 2 // .Then(c): a pipeline stage after a and b (a diamond)
-	busWorker = 3 // HandleEventsWithWorkerPool(w3, w4, w5)
-	busPool   = 3
+	busA    = 0 // HandleEventsWith(a, b): parallel consumers
+	busB    = 1
+	busC    = 2 // .Then(c): a pipeline stage after a and b (a diamond)
+	busPool = 3 // HandleEventsWithWorkerPool(w3, w4, w5): consumers busPool..busPool+2
 )
 
 type busHandler struct {
@@ -97,7 +96,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		return nil, err
 	}
 	const consumers = 6
-	h := &History{RingSize: int64(cfg.RingSize), Consumers: consumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{3, 4, 5}}
+	h := &History{RingSize: int64(cfg.RingSize), Consumers: consumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{busPool, busPool + 1, busPool + 2}}
 	var clk Clock
 	var recs []*recorder
 	newRec := func() *recorder {
@@ -111,7 +110,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		hs[c] = &busHandler{c: c, clk: &clk, rec: newRec(), count: &counts[c]}
 	}
 	b.HandleEventsWith(hs[busA], hs[busB]).Then(hs[busC])
-	b.HandleEventsWithWorkerPool(hs[3], hs[4], hs[5])
+	b.HandleEventsWithWorkerPool(hs[busPool], hs[busPool+1], hs[busPool+2])
 	prodRecs := make([]*recorder, cfg.Producers)
 	for i := range prodRecs {
 		prodRecs[i] = newRec()
@@ -193,7 +192,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 					return false
 				}
 			}
-			return counts[3].Load()+counts[4].Load()+counts[5].Load() == want
+			return counts[busPool].Load()+counts[busPool+1].Load()+counts[busPool+2].Load() == want
 		}
 		moved := func() int64 { return sum(counts) + progress.Load() }
 		last, idle := moved(), time.Now()
