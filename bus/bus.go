@@ -318,7 +318,9 @@ func (b *Bus[T]) Wait() error {
 // waits for the consumer goroutines before returning. A Publish that returned
 // nil before Shutdown was called, or concurrently with it, is handled by
 // every consumer that should see it. Calling Shutdown again returns the
-// first call's result once it is known.
+// first call's result once it is known. After Halt, Shutdown does not wait
+// for the halted consumers to drain the ring: it returns ErrHalted (or the
+// failure that halted the bus) as soon as the consumer goroutines end.
 func (b *Bus[T]) Shutdown(ctx context.Context) error {
 	b.shutOnce.Do(func() {
 		b.shutErr = b.shutdown(ctx)
@@ -345,7 +347,17 @@ func (b *Bus[T]) shutdown(ctx context.Context) error {
 	wait := time.Microsecond * 50
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	for !b.failed.Load() && minSequence(progress, target) < target {
+	for minSequence(progress, target) < target {
+		if b.failed.Load() {
+			break
+		}
+		if b.core.halted.isRaised() {
+			// Halted consumers will not drain the ring: report it at once.
+			if err := b.Wait(); err != nil {
+				return err
+			}
+			return ErrHalted
+		}
 		select {
 		case <-ctx.Done():
 			b.Halt()

@@ -457,3 +457,21 @@ func TestStartTwiceAndAddAfterStart(t *testing.T) {
 	}()
 	b.Shutdown(context.Background())
 }
+
+func TestShutdownAfterHaltReturnsAtOnce(t *testing.T) {
+	b, _ := bus.New[ev](bus.WithSize(8), bus.WithWaitStrategy(&bus.BlockingWait{}))
+	g := &slowGate{release: make(chan struct{})}
+	b.HandleEventsWith(g)
+	b.Start()
+	for i := 0; i < 3; i++ {
+		b.Publish(func(*ev, int64) {})
+	}
+	b.Halt()
+	close(g.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := b.Shutdown(ctx); !errors.Is(err, bus.ErrHalted) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Shutdown after Halt = %v after %v, want ErrHalted at once", err, time.Since(start))
+	}
+}

@@ -3,7 +3,6 @@ package stress
 import (
 	"context"
 	"errors"
-	"flag"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -11,9 +10,7 @@ import (
 	"github.com/eventbus/eventbus/bus"
 )
 
-// Reproductions of bugs found in package bus, kept out of the default run
-// until bus is fixed: go test ./stress -run TestRepro -stress.repro
-var repro = flag.Bool("stress.repro", false, "run the reproductions of known bus bugs (TestRepro*), which fail until bus is fixed")
+// Regression tests for bugs this suite found in package bus, now fixed.
 
 // TestReproShutdownAfterHalt: Shutdown after Halt waits for consumers that
 // Halt has stopped to handle what is left in the ring, which they never
@@ -22,9 +19,6 @@ var repro = flag.Bool("stress.repro", false, "run the reproductions of known bus
 // Shutdown checks for a failure, not for a halt.) Here two events are left
 // in the ring by a Halt; Shutdown should return at once.
 func TestReproShutdownAfterHalt(t *testing.T) {
-	if !*repro {
-		return // a known bus bug; run with -stress.repro
-	}
 	synctest.Test(t, func(t *testing.T) {
 		b, _ := bus.New[event](bus.WithSize(8), bus.WithWaitStrategy(&bus.BlockingWait{}))
 		release := make(chan struct{})
