@@ -1,6 +1,9 @@
 package bus
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Barrier is what a consumer waits on: the sequencer's published events,
 // or the progress of the consumers it must follow. It is created by a
@@ -10,6 +13,7 @@ import "context"
 // any WaitFor that returns a sequence at or above the one it made available.
 type Barrier struct {
 	_      noCopy
+	stop   atomic.Bool // raised by Halt on the barrier or on its sequencer: one load per check
 	core   *sequencerCore
 	wait   WaitStrategy
 	alert  *alert
@@ -22,7 +26,7 @@ type Barrier struct {
 // bus is halted, and ErrTimeout when a timeout wait strategy gives up. An
 // available sequence is returned without touching the wait strategy.
 func (b *Barrier) WaitFor(seq int64) (int64, error) {
-	if b.alert.isRaised() || b.core.halted.isRaised() {
+	if b.stop.Load() {
 		return 0, ErrHalted
 	}
 	b.waiter.seq = seq
@@ -53,12 +57,13 @@ func (b *Barrier) Available(seq int64) int64 {
 // Halt makes this barrier's current and future waits return ErrHalted.
 // It may be called from any goroutine and is idempotent.
 func (b *Barrier) Halt() {
+	b.stop.Store(true)
 	b.alert.raise()
 	b.core.notify.wakeAll()
 }
 
 // Halted reports whether the barrier or its bus has been halted.
-func (b *Barrier) Halted() bool { return b.alert.isRaised() || b.core.halted.isRaised() }
+func (b *Barrier) Halted() bool { return b.stop.Load() }
 
 // Cursor returns the sequencer's cursor.
 func (b *Barrier) Cursor() int64 { return b.core.cursor.Load() }

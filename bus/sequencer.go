@@ -2,6 +2,7 @@ package bus
 
 import (
 	"math/bits"
+	"sync"
 	"sync/atomic"
 )
 
@@ -28,6 +29,9 @@ type sequencerCore struct {
 	closed *alert // no more claims
 	halted *alert // consumers stop now
 	arena  *seqArena
+
+	barrierMu sync.Mutex
+	barriers  []*Barrier // told by Halt
 }
 
 func (c *sequencerCore) init(size int, opts []Option) error {
@@ -121,6 +125,12 @@ func (c *sequencerCore) RemoveGatingSequence(s *Sequence) bool {
 func (c *sequencerCore) NewBarrier(deps ...*Sequence) *Barrier {
 	b := &Barrier{core: c, wait: c.wait, alert: newAlert()}
 	b.waiter = Waiter{core: c, deps: append([]*Sequence(nil), deps...), alert: b.alert}
+	c.barrierMu.Lock()
+	c.barriers = append(c.barriers, b)
+	c.barrierMu.Unlock()
+	if c.halted.isRaised() {
+		b.stop.Store(true)
+	}
 	return b
 }
 
@@ -143,6 +153,11 @@ func (c *sequencerCore) Closed() bool { return c.closed.isRaised() }
 func (c *sequencerCore) Halt() {
 	c.closed.raise()
 	c.halted.raise()
+	c.barrierMu.Lock()
+	for _, b := range c.barriers {
+		b.stop.Store(true)
+	}
+	c.barrierMu.Unlock()
 	c.notify.wakeAll()
 }
 
