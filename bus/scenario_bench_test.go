@@ -39,12 +39,8 @@ func runBus(b *testing.B, x *bus.Bus[sumEvent], leaves []*bus.Sequence, producer
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	per := b.N / producers
 	for p := 0; p < producers; p++ {
-		n := per
-		if p == 0 {
-			n += b.N % producers
-		}
+		n := share(b.N, producers, p)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -69,11 +65,22 @@ func runBus(b *testing.B, x *bus.Bus[sumEvent], leaves []*bus.Sequence, producer
 	}
 }
 
-// sumTo is the sum of the values producers publish.
+// share is how many of n events producer p of producers publishes: an
+// equal share, the first producer taking the remainder.
+func share(n, producers, p int) int {
+	if p == 0 {
+		return n/producers + n%producers
+	}
+	return n / producers
+}
+
+// sumTo is the sum of the values producers publish (each counts from 0).
 func sumTo(n, producers int) int64 {
-	per := n / producers
-	s := want(per) * int64(producers)
-	return s - want(per) + want(per+n%producers)
+	var s int64
+	for p := 0; p < producers; p++ {
+		s += want(share(n, producers, p))
+	}
+	return s
 }
 
 func newBus(b *testing.B, opts ...bus.Option) *bus.Bus[sumEvent] {
@@ -248,12 +255,8 @@ func benchSequencerNP1C(b *testing.B, producers int) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		var wg sync.WaitGroup
-		per := b.N / producers
 		for p := 0; p < producers; p++ {
-			n := per
-			if p == 0 {
-				n += b.N % producers
-			}
+			n := share(b.N, producers, p)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

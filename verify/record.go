@@ -45,11 +45,7 @@ type SeqConfig struct {
 }
 
 func (c SeqConfig) withDefaults() (SeqConfig, error) {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
+	def := defaultInt
 	def(&c.Producers, 1)
 	def(&c.Consumers, 1)
 	def(&c.RingSize, 16)
@@ -301,4 +297,11 @@ func loads(seqs []*bus.Sequence) []int64 {
 		out[i] = s.Load()
 	}
 	return out
+}
+
+// defaultInt sets *v to d when it is zero or negative (an unset option).
+func defaultInt(v *int, d int) {
+	if *v <= 0 {
+		*v = d
+	}
 }

@@ -71,11 +71,7 @@ func (h *busHandler) OnEvent(ev *event, seq int64, _ bool) error {
 // sequence order (after its upstream consumers) and that the pool handled
 // each exactly once in total.
 func RecordBus(cfg BusConfig) (*History, error) {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
+	def := defaultInt
 	def(&cfg.Producers, 1)
 	def(&cfg.RingSize, 16)
 	def(&cfg.Events, 10000)
