@@ -22,7 +22,9 @@ type WaitStrategy interface {
 // errCheckEvery is how many spins pass between checks of Waiter.Err.
 const errCheckEvery = 1024
 
-// BusySpinWait spins on the sequence without ever giving up the CPU. It has
+// BusySpinWait spins on the sequence without ever giving up the CPU,
+// executing the CPU's spin-wait hint (PAUSE on amd64) between checks, as
+// the LMAX BusySpinWaitStrategy does with Thread.onSpinWait. It has
 // the lowest latency when each waiting goroutine has a CPU of its own, and
 // collapses when it does not: two spinners sharing one CPU hand off in
 // scheduler time slices (milliseconds), not nanoseconds. Use it only with
@@ -35,6 +37,7 @@ func (*BusySpinWait) Wait(w *Waiter) (int64, error) {
 		if a := w.Available(); a >= w.seq {
 			return a, nil
 		}
+		spinPause(1)
 		if i%errCheckEvery == 0 {
 			if err := w.Err(); err != nil {
 				return 0, err
@@ -63,6 +66,8 @@ func (s *YieldingWait) Wait(w *Waiter) (int64, error) {
 		}
 		if i > spins {
 			runtime.Gosched()
+		} else {
+			spinPause(1)
 		}
 		if i > spins || i%errCheckEvery == 0 {
 			if err := w.Err(); err != nil {
@@ -100,6 +105,7 @@ func (s *SleepingWait) Wait(w *Waiter) (int64, error) {
 		}
 		switch {
 		case i <= spins:
+			spinPause(1)
 			if i%errCheckEvery != 0 {
 				continue
 			}
@@ -173,30 +179,55 @@ func (s *TimeoutBlockingWait) Wait(w *Waiter) (int64, error) {
 // than busy goroutines every microsecond spent spinning is taken from the
 // goroutine being waited for (measured: 4x the throughput of 10µs/100µs
 // phases with three producers and one consumer on two CPUs).
+//
+// Between checks it pauses with the CPU's spin-wait hint, for a time that
+// adapts to the stream: it doubles, up to Poll, each time the first check
+// after a pause finds the wait over (events arrive faster than it looks),
+// and halves each time a check finds nothing. A dense stream is thus
+// polled at most once per Poll, which keeps the consumer from pulling
+// the cursor's and the slots' cache lines away from the producer between
+// two events and lets it take what arrived meanwhile as one batch (on our
+// 2-CPU VM, 3x the throughput of polling flat out at one event per
+// publish); a sparse stream is polled flat out, so an event that follows
+// a quiet spell is seen at once. The cost is latency while a stream is
+// dense: an event may wait up to Poll before its consumer sees it.
 type PhasedBackoffWait struct {
 	SpinFor  time.Duration // 0 means 2µs
 	YieldFor time.Duration // 0 means 20µs
+	Poll     time.Duration // longest pause between checks; 0 means 1µs
 	Fallback WaitStrategy  // nil means BlockingWait
 }
 
 // Wait implements WaitStrategy.
 func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
-	spinFor, yieldFor := s.SpinFor, s.YieldFor
+	spinFor, yieldFor, poll := s.SpinFor, s.YieldFor, s.Poll
 	if spinFor <= 0 {
 		spinFor = 2 * time.Microsecond
 	}
 	if yieldFor <= 0 {
 		yieldFor = 20 * time.Microsecond
 	}
+	if poll <= 0 {
+		poll = time.Microsecond
+	}
+	most := hintsFor(poll)
+	gap := min(max(w.gap, 1), most)
 	start := time.Now()
-	for i := 1; ; i++ {
+	for i := 0; ; i++ {
+		pauseFor(gap)
 		if a := w.Available(); a >= w.seq {
+			if i == 0 {
+				gap = min(2*gap, most)
+			}
+			w.gap = gap
 			return a, nil
 		}
-		if i%64 != 0 {
-			continue // check the clock and the exit conditions now and then
+		gap = max(gap/2, 1)
+		if gap == 1 && i%8 != 7 {
+			continue // flat out: check the clock and the exit conditions now and then
 		}
 		if err := w.Err(); err != nil {
+			w.gap = gap
 			return 0, err
 		}
 		el := time.Since(start)
@@ -207,6 +238,7 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 			runtime.Gosched()
 		}
 	}
+	w.gap = 1
 	if s.Fallback != nil {
 		return s.Fallback.Wait(w)
 	}

@@ -18,6 +18,7 @@ type Waiter struct {
 	alert    *alert          // the consumer's own halt, or nil
 	ctx      context.Context // ends the wait when done, or nil
 	seq      int64           // the sequence waited for
+	gap      int             // PhasedBackoffWait's pause between checks, in spin hints
 	wakeCh   chan struct{}
 	timer    *time.Timer
 }
