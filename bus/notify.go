@@ -13,18 +13,29 @@ import (
 // No wake-up is lost: a parker increments waiters and then re-reads the
 // sequence it waits on; an advancer stores the sequence and then reads
 // waiters. Go's atomics are sequentially consistent, so at least one of the
-// two sees the other's write.
+// two sees the other's write. Where the producer publishes with a release
+// store instead (fence is set; see fence.go), the parker runs an
+// asymmetric fence between its increment and its re-read, which restores
+// the same guarantee.
 type notifier struct {
+	fence   bool // run heavyFence when parking; set at construction
 	waiters atomic.Int32
 	mu      sync.Mutex
 	parked  []chan struct{}
 }
+
+// parkFence is heavyFence, in a variable so that a test can plant the bug
+// of leaving it out (see TestBlockingWaitLosesNoWakeUp).
+var parkFence = heavyFence
 
 func (n *notifier) park(c chan struct{}) {
 	n.mu.Lock()
 	n.parked = append(n.parked, c)
 	n.mu.Unlock()
 	n.waiters.Add(1)
+	if n.fence {
+		parkFence()
+	}
 }
 
 func (n *notifier) unpark(c chan struct{}) {

@@ -140,6 +140,9 @@ func (c *sequencerCore) NewBarrier(deps ...*Sequence) *Barrier {
 // go on until they are halted. Close is idempotent.
 func (c *sequencerCore) Close() {
 	c.closed.raise()
+	if c.notify.fence {
+		heavyFence() // a release-store Publish is now visible, or sees closed
+	}
 	c.notify.wakeAll()
 }
 
@@ -152,6 +155,9 @@ func (c *sequencerCore) Closed() bool { return c.closed.isRaised() }
 // promptly, whatever its wait strategy. Halt is idempotent.
 func (c *sequencerCore) Halt() {
 	c.closed.raise()
+	if c.notify.fence {
+		heavyFence()
+	}
 	c.halted.raise()
 	c.barrierMu.Lock()
 	for _, b := range c.barriers {

@@ -12,12 +12,15 @@ package bus
 type SingleProducerSequencer struct {
 	_ noCopy
 	sequencerCore
-	_      [maxPad]byte // the producer's own fields, 24 bytes alone on their line
+	_      [maxPad]byte // the producer's own fields, 25 bytes alone on their line
 	next   int64        // highest claimed sequence
 	pub    int64        // highest published sequence (the cursor's value)
 	cached int64        // lowest gating sequence seen at the last check
-	_      [maxPad]byte
-	waiter Waiter
+	// relaxed publishes with a release store (see fence.go); set once at
+	// construction and only read after.
+	relaxed bool
+	_       [maxPad]byte
+	waiter  Waiter
 }
 
 // NewSingleProducerSequencer returns a sequencer for a ring of size slots
@@ -29,6 +32,10 @@ func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequen
 	}
 	s.next, s.pub, s.cached = InitialSequence, InitialSequence, InitialSequence
 	s.waiter = Waiter{core: &s.sequencerCore, producer: true}
+	if relaxedPublishing() {
+		s.relaxed = true
+		s.notify.fence = true
+	}
 	return s, nil
 }
 
@@ -37,6 +44,17 @@ func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequen
 // ErrClosed once the sequencer is closed, including while it waits, and an
 // error wrapping ErrInvalid when n is below 1 or above the ring size.
 func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
+	// The fast path, small enough to inline: a valid n, room known from the
+	// cached gating sequence, and the sequencer open.
+	next := s.next + int64(n)
+	if uint64(n-1) >= uint64(s.size) || next-s.size > s.cached || s.cached > s.next || faultsEnabled || s.closed.raised.Load() {
+		return s.nextSlow(n)
+	}
+	s.next = next
+	return next - int64(n) + 1, next, nil
+}
+
+func (s *SingleProducerSequencer) nextSlow(n int) (lo, hi int64, err error) {
 	if n < 1 || int64(n) > s.size {
 		return 0, 0, s.checkClaim(n)
 	}
@@ -116,6 +134,25 @@ func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
 // before the last claimed one; anything else is a programming error and
 // returns an error wrapping ErrInvalid that names both ranges.
 func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
+	// The fast path, small enough to inline and free of calls: a valid
+	// range, published, with nobody parked to wake.
+	bad := lo != s.pub+1 || hi < lo || hi > s.next || faultsEnabled
+	if !bad {
+		s.publishRange(hi)
+		if s.notify.waiters.Load() == 0 {
+			return nil
+		}
+	}
+	return s.publishSlow(lo, hi, bad)
+}
+
+// publishSlow reports a bad range, or wakes the parked goroutines after a
+// publish.
+func (s *SingleProducerSequencer) publishSlow(lo, hi int64, bad bool) error {
+	if !bad {
+		s.notify.wakeAll()
+		return nil
+	}
 	if faultsEnabled && faultActive(faultPublishEarly) {
 		return nil // published at claim time
 	}
@@ -130,6 +167,10 @@ func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
 // publishRange publishes up to hi, which the caller knows was claimed.
 func (s *SingleProducerSequencer) publishRange(hi int64) {
 	s.pub = hi
+	if relaxedStoreSupported && s.relaxed {
+		s.cursor.storeRelease(hi)
+		return
+	}
 	s.cursor.Store(hi)
 }
 
