@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventbus/eventbus/bus"
 )
@@ -20,6 +21,18 @@ func (h *sumHandler) OnEvent(ev *benchEvent, _ int64, _ bool) error {
 	return nil
 }
 
+// runSumHandler is sumHandler with OnBatch: one call per run of events.
+type runSumHandler struct{ sumHandler }
+
+func (h *runSumHandler) OnBatch(evs []benchEvent, _ int64, _ bool) (int, error) {
+	sum := h.sum
+	for i := range evs {
+		sum += evs[i].v
+	}
+	h.sum = sum
+	return len(evs), nil
+}
+
 func want(n int) int64 { return int64(n) * int64(n-1) / 2 }
 
 type sequencer interface {
@@ -32,8 +45,12 @@ type sequencer interface {
 
 // startConsumer wires one consumer to seqr and runs it; stop halts it and
 // returns the handler once Run has returned.
-func startConsumer(b *testing.B, ring *bus.Ring[benchEvent], seqr sequencer) (*bus.BatchEventProcessor[benchEvent], *sumHandler, func()) {
-	h := &sumHandler{}
+func startConsumer(b *testing.B, ring *bus.Ring[benchEvent], seqr sequencer, runs bool) (*bus.BatchEventProcessor[benchEvent], *sumHandler, func()) {
+	rh := &runSumHandler{}
+	var h bus.Handler[benchEvent] = &rh.sumHandler
+	if runs {
+		h = rh
+	}
 	p, err := bus.NewBatchEventProcessor(ring, seqr.NewBarrier(), h, bus.ProcessorConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -47,7 +64,7 @@ func startConsumer(b *testing.B, ring *bus.Ring[benchEvent], seqr sequencer) (*b
 			b.Error(err)
 		}
 	}()
-	return p, h, func() { seqr.Halt(); wg.Wait() }
+	return p, &rh.sumHandler, func() { seqr.Halt(); wg.Wait() }
 }
 
 func waitFor(p *bus.BatchEventProcessor[benchEvent], seq int64) {
@@ -55,14 +72,17 @@ func waitFor(p *bus.BatchEventProcessor[benchEvent], seq int64) {
 	}
 }
 
-func benchSP(b *testing.B, batch int, opts ...bus.Option) {
+// benchSP publishes b.N events from one producer in claims of batch
+// events to one consumer, whose handler takes runs of events (OnBatch)
+// when runs is set and one event per call otherwise.
+func benchSP(b *testing.B, batch int, runs bool, opts ...bus.Option) {
 	const size = 1024
 	ring, _ := bus.NewRing[benchEvent](size, bus.DefaultPad())
 	seqr, err := bus.NewSingleProducerSequencer(size, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, h, stop := startConsumer(b, ring, seqr)
+	p, h, stop := startConsumer(b, ring, seqr, runs)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; {
@@ -109,11 +129,20 @@ func benchChannel(b *testing.B) {
 }
 
 // Benchmark1P1C compares one producer and one consumer through the bus
-// with the same work through a buffered channel, in one run.
+// with the same work through a buffered channel, in one run. The producer
+// claims and publishes batch events at a time; the consumer's handler is
+// called once per event (impl=bus) or once per run of events through
+// BatchHandler (impl=bus-onbatch). Run it interleaved, since this VM's
+// core-to-core latency changes between regimes over minutes:
+//
+//	go test -c -o /tmp/bus.test ./bus; cd bus
+//	for i in 1 2 3 4 5 6 7 8; do /tmp/bus.test -test.run '^$' -test.bench 1P1C -test.benchtime 300ms; done | benchstat -col /impl -
 func Benchmark1P1C(b *testing.B) {
 	b.Run("impl=channel", benchChannel)
-	b.Run("impl=bus/batch=1", func(b *testing.B) { benchSP(b, 1) })
-	b.Run("impl=bus/batch=16", func(b *testing.B) { benchSP(b, 16) })
+	for _, batch := range []int{1, 16} {
+		b.Run(fmt.Sprintf("impl=bus/batch=%d", batch), func(b *testing.B) { benchSP(b, batch, false) })
+		b.Run(fmt.Sprintf("impl=bus-onbatch/batch=%d", batch), func(b *testing.B) { benchSP(b, batch, true) })
+	}
 }
 
 // BenchmarkPad shows what padding the hot counters is worth. "writers":
@@ -162,5 +191,24 @@ func BenchmarkPad(b *testing.B) {
 			runBus(b, x, g.Sequences(), 1, 1)
 			check(b, "pad", h1.sum+h2.sum, 2*want(b.N))
 		})
+	}
+}
+
+// BenchmarkPoll shows what PhasedBackoffWait's paced polling is worth with
+// one event per publish: poll=1ns checks flat out (one spin hint between
+// checks), the default paces checks up to 1µs apart while the stream is
+// dense, and busyspin is BusySpinWait. Run it interleaved:
+//
+//	for i in 1 2 3 4 5 6; do go test ./bus -run '^$' -bench Poll -benchtime 300ms; done | benchstat -col /wait -
+func BenchmarkPoll(b *testing.B) {
+	for _, w := range []struct {
+		name string
+		s    bus.WaitStrategy
+	}{
+		{"poll=1ns", &bus.PhasedBackoffWait{Poll: time.Nanosecond}},
+		{"default", &bus.PhasedBackoffWait{}},
+		{"busyspin", &bus.BusySpinWait{}},
+	} {
+		b.Run("wait="+w.name, func(b *testing.B) { benchSP(b, 1, false, bus.WithWaitStrategy(w.s)) })
 	}
 }

@@ -23,6 +23,27 @@ func (f HandlerFunc[T]) OnEvent(ev *T, seq int64, endOfBatch bool) error {
 	return f(ev, seq, endOfBatch)
 }
 
+// BatchHandler is implemented by handlers that can take a run of
+// consecutive events in one call, as io.Copy uses an io.WriterTo: a
+// BatchEventProcessor whose handler implements it calls OnBatch instead of
+// OnEvent, which saves a call per event and lets the handler loop over a
+// slice. OnBatch must do what calling OnEvent on each event in turn would.
+//
+// events are the ring's slots for sequences first, first+1, ..., in order,
+// written in place as with OnEvent; the slice is only valid during the
+// call. A batch taken from the ring is passed in one call, or two where
+// it wraps around the end of the ring; endOfBatch is true on the call
+// that ends the batch. On failure OnBatch returns how many events it
+// handled before the one that failed (at sequence first+handled) and the
+// error, which the processor treats like an error from OnEvent on that
+// event (a count outside 0..len(events)-1 is taken as 0); with a nil
+// error, handled is ignored. A panic is reported at
+// sequence first. A halt is seen between calls, so a processor halted
+// while OnBatch runs returns after the call.
+type BatchHandler[T any] interface {
+	OnBatch(events []T, first int64, endOfBatch bool) (handled int, err error)
+}
+
 // StartHandler is implemented by handlers that want to run code on their
 // consumer's goroutine before the first event. An error stops the consumer
 // before it handles anything.

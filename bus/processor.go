@@ -41,6 +41,8 @@ type BatchEventProcessor[T any] struct {
 	seq     *Sequence
 	cfg     ProcessorConfig
 	running atomic.Int32
+	cur     int64           // the sequence being handled, for a panic's report
+	bh      BatchHandler[T] // handler's OnBatch, or nil
 }
 
 // NewBatchEventProcessor returns a consumer of ring that waits on barrier
@@ -63,7 +65,8 @@ func NewBatchEventProcessor[T any](ring *Ring[T], barrier *Barrier, h Handler[T]
 	if cfg.Name == "" {
 		cfg.Name = handlerName(h, cfg.Index)
 	}
-	return &BatchEventProcessor[T]{ring: ring, barrier: barrier, handler: h, seq: barrier.core.NewSequence(), cfg: cfg}, nil
+	bh, _ := h.(BatchHandler[T])
+	return &BatchEventProcessor[T]{ring: ring, barrier: barrier, handler: h, bh: bh, seq: barrier.core.NewSequence(), cfg: cfg}, nil
 }
 
 func handlerName(h any, index int) string {
@@ -174,21 +177,57 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 }
 
 // batch handles lo..hi and returns the sequence and error of the first
-// event whose handler failed, or (0, nil).
+// event whose handler failed, or (0, nil). A panic in the handler is
+// recovered here and reported at the sequence being handled.
 func (p *BatchEventProcessor[T]) batch(lo, hi int64) (at int64, err error) {
-	seq := lo
 	defer func() {
 		if r := recover(); r != nil {
-			at, err = seq, newPanicError(r)
+			at, err = p.cur, newPanicError(r)
 		}
 	}()
-	for ; seq <= hi; seq++ {
-		if seq != lo && p.barrier.Halted() {
+	return p.handle(lo, hi)
+}
+
+// handle is the per-event loop, kept apart from batch's deferred recover
+// so that its variables live in registers. p.cur is the one store per
+// event: the sequence a panic is reported at.
+func (p *BatchEventProcessor[T]) handle(lo, hi int64) (int64, error) {
+	if p.bh != nil {
+		return p.handleRuns(lo, hi)
+	}
+	h, entries, mask, stop := p.handler, p.ring.entries, p.ring.mask, &p.barrier.stop
+	for seq := lo; seq <= hi; seq++ {
+		if seq != lo && stop.Load() {
 			return seq, errHaltedInBatch
 		}
-		if e := p.handler.OnEvent(p.ring.Get(seq), seq, seq == hi); e != nil {
+		p.cur = seq
+		if e := h.OnEvent(&entries[seq&mask], seq, seq == hi); e != nil {
 			return seq, e
 		}
+	}
+	return 0, nil
+}
+
+// handleRuns hands lo..hi to the handler's OnBatch as runs of contiguous
+// slots: one run, or two where the range wraps around the ring.
+func (p *BatchEventProcessor[T]) handleRuns(lo, hi int64) (int64, error) {
+	entries, mask := p.ring.entries, p.ring.mask
+	for seq := lo; seq <= hi; {
+		if seq != lo && p.barrier.stop.Load() {
+			return seq, errHaltedInBatch
+		}
+		// The run ends at hi or at the ring's last slot, whichever is first.
+		i := seq & mask
+		n := min(hi-seq+1, mask+1-i)
+		p.cur = seq
+		done, e := p.bh.OnBatch(entries[i:i+n:i+n], seq, seq+n-1 == hi)
+		if e != nil {
+			if done < 0 || int64(done) >= n {
+				done = 0 // a count that names no event of the run: blame its first
+			}
+			return seq + int64(done), e
+		}
+		seq += n
 	}
 	return 0, nil
 }
