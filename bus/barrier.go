@@ -36,6 +36,16 @@ func (b *Barrier) WaitFor(seq int64) (int64, error) {
 	return b.wait.Wait(&b.waiter)
 }
 
+// waitPaced is WaitFor without the first look: the wait strategy decides
+// when to look.
+func (b *Barrier) waitPaced(seq int64) (int64, error) {
+	if b.stop.Load() {
+		return 0, ErrHalted
+	}
+	b.waiter.seq = seq
+	return b.wait.Wait(&b.waiter)
+}
+
 // WaitForContext is WaitFor that also returns ctx.Err() once ctx is done.
 func (b *Barrier) WaitForContext(ctx context.Context, seq int64) (int64, error) {
 	prev := b.waiter.ctx

@@ -137,8 +137,20 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	p.barrier.waiter.ctx = ctx
 	next := p.seq.Load() + 1
 	limit := int64(p.cfg.BatchLimit)
+	// paced: the last batch took everything that was available. While
+	// the wait strategy paces a dense stream (PhasedBackoffWait's gap is
+	// above one hint), it then also decides when to look again: looking
+	// at once would take the cursor's line from the producer for the one
+	// or two events published while the batch was handled.
+	paced := false
 	for {
-		avail, err := p.barrier.WaitFor(next)
+		var avail int64
+		var err error
+		if paced && p.barrier.waiter.gap > 1 {
+			avail, err = p.barrier.waitPaced(next)
+		} else {
+			avail, err = p.barrier.WaitFor(next)
+		}
 		if err != nil {
 			switch {
 			case errors.Is(err, ErrHalted):
@@ -151,8 +163,10 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 			}
 			return err
 		}
+		paced = true
 		if limit > 0 && avail-next >= limit {
 			avail = next + limit - 1
+			paced = false
 		}
 		for next <= avail {
 			at, herr := p.batch(next, avail)
