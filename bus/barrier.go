@@ -26,24 +26,25 @@ type Barrier struct {
 // bus is halted, and ErrTimeout when a timeout wait strategy gives up. An
 // available sequence is returned without touching the wait strategy.
 func (b *Barrier) WaitFor(seq int64) (int64, error) {
-	if b.stop.Load() {
-		return 0, ErrHalted
-	}
-	b.waiter.seq = seq
-	if a := b.waiter.Available(); a >= seq {
-		return a, nil
-	}
-	return b.wait.Wait(&b.waiter)
+	a, _, err := b.waitFor(seq, true)
+	return a, err
 }
 
-// waitPaced is WaitFor without the first look: the wait strategy decides
-// when to look.
-func (b *Barrier) waitPaced(seq int64) (int64, error) {
+// waitFor is WaitFor that reports whether the wait strategy ran. With
+// look false it skips the first look and lets the strategy decide when
+// to look.
+func (b *Barrier) waitFor(seq int64, look bool) (avail int64, waited bool, err error) {
 	if b.stop.Load() {
-		return 0, ErrHalted
+		return 0, false, ErrHalted
 	}
 	b.waiter.seq = seq
-	return b.wait.Wait(&b.waiter)
+	if look {
+		if a := b.waiter.Available(); a >= seq {
+			return a, false, nil
+		}
+	}
+	avail, err = b.wait.Wait(&b.waiter)
+	return avail, true, err
 }
 
 // WaitForContext is WaitFor that also returns ctx.Err() once ctx is done.

@@ -13,12 +13,13 @@ import (
 // No wake-up is lost: a parker increments waiters and then re-reads the
 // sequence it waits on; an advancer stores the sequence and then reads
 // waiters. Go's atomics are sequentially consistent, so at least one of the
-// two sees the other's write. Where the producer publishes with a release
-// store instead (fence is set; see fence.go), the parker runs an
-// asymmetric fence between its increment and its re-read, which restores
-// the same guarantee.
+// two sees the other's write. Where the producer publishes the cursor with
+// a release store instead (fence is set; see fence.go), a parker that
+// waits on the cursor runs an asymmetric fence between its increment and
+// its re-read, which restores the same guarantee. Parkers that wait on
+// consumers' sequences (stored sequentially consistently) need no fence.
 type notifier struct {
-	fence   bool // run heavyFence when parking; set at construction
+	fence   bool // the cursor is published with release stores; set at construction
 	waiters atomic.Int32
 	mu      sync.Mutex
 	parked  []chan struct{}
@@ -28,12 +29,14 @@ type notifier struct {
 // of leaving it out (see TestBlockingWaitLosesNoWakeUp).
 var parkFence = heavyFence
 
-func (n *notifier) park(c chan struct{}) {
+// park registers c to be woken. onCursor says the parker waits on the
+// cursor, and so may need the fence.
+func (n *notifier) park(c chan struct{}, onCursor bool) {
 	n.mu.Lock()
 	n.parked = append(n.parked, c)
 	n.mu.Unlock()
 	n.waiters.Add(1)
-	if n.fence {
+	if n.fence && onCursor {
 		parkFence()
 	}
 }

@@ -137,20 +137,16 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	p.barrier.waiter.ctx = ctx
 	next := p.seq.Load() + 1
 	limit := int64(p.cfg.BatchLimit)
-	// paced: the last batch took everything that was available. While
-	// the wait strategy paces a dense stream (PhasedBackoffWait's gap is
-	// above one hint), it then also decides when to look again: looking
-	// at once would take the cursor's line from the producer for the one
-	// or two events published while the batch was handled.
+	// paced: the last batch took everything that was available, and the
+	// wait for it needed the wait strategy (the consumer keeps up with
+	// the stream). While the strategy paces a dense stream
+	// (PhasedBackoffWait's gap is above one hint), it then also decides
+	// when to look again: looking at once would take the cursor's line
+	// from the producer for the one or two events published while the
+	// batch was handled. A consumer that is behind looks at once.
 	paced := false
 	for {
-		var avail int64
-		var err error
-		if paced && p.barrier.waiter.gap > 1 {
-			avail, err = p.barrier.waitPaced(next)
-		} else {
-			avail, err = p.barrier.WaitFor(next)
-		}
+		avail, waited, err := p.barrier.waitFor(next, !paced || p.barrier.waiter.gap <= 1)
 		if err != nil {
 			switch {
 			case errors.Is(err, ErrHalted):
@@ -163,7 +159,7 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 			}
 			return err
 		}
-		paced = true
+		paced = waited
 		if limit > 0 && avail-next >= limit {
 			avail = next + limit - 1
 			paced = false

@@ -213,8 +213,11 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 	most := hintsFor(poll)
 	gap := min(max(w.gap, 1), most)
 	start := time.Now()
+	yielding := false
 	for i := 0; ; i++ {
-		pauseFor(gap)
+		if !yielding {
+			pauseFor(gap)
+		}
 		if a := w.Available(); a >= w.seq {
 			if i == 0 {
 				gap = min(2*gap, most)
@@ -235,6 +238,7 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 			break
 		}
 		if el > spinFor {
+			yielding = true // no pauses: another goroutine may need this CPU
 			runtime.Gosched()
 		}
 	}

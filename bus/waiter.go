@@ -73,7 +73,7 @@ func (w *Waiter) Block(timeout time.Duration) error {
 		w.wakeCh = make(chan struct{}, 1)
 	}
 	n := &w.core.notify
-	n.park(w.wakeCh)
+	n.park(w.wakeCh, !w.producer && len(w.deps) == 0)
 	defer n.unpark(w.wakeCh)
 	if w.Available() >= w.seq {
 		return nil
