@@ -25,8 +25,10 @@ func TestHintsForScalesWithTime(t *testing.T) {
 }
 
 // TestPhasedBackoffPacesDenseStreams checks the pause between checks: it
-// doubles when the first check after a pause finds the wait over, and
-// falls to one hint when checks find nothing.
+// doubles when the first check after a pause finds more than the one
+// event waited for, stays when it finds just that one (a request and its
+// reply: pausing longer would only delay the reply), and falls to one
+// hint when checks find nothing.
 func TestPhasedBackoffPacesDenseStreams(t *testing.T) {
 	seqr, _ := NewSingleProducerSequencer(8)
 	b := seqr.NewBarrier()
@@ -34,23 +36,31 @@ func TestPhasedBackoffPacesDenseStreams(t *testing.T) {
 	s := &PhasedBackoffWait{Poll: time.Millisecond}
 	most := hintsFor(time.Millisecond)
 
-	publish := func() {
-		lo, hi, err := seqr.Next(1)
+	publish := func(n int) {
+		lo, hi, err := seqr.Next(n)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seqr.Publish(lo, hi)
 	}
-	publish()
+	publish(1)
 	w.seq, w.gap = 0, 4
 	if a, err := s.Wait(w); a != 0 || err != nil {
 		t.Fatalf("Wait = %d, %v", a, err)
 	}
-	if w.gap != 8 {
-		t.Errorf("after a first check that found the event, gap %d, want 8", w.gap)
+	if w.gap != 4 {
+		t.Errorf("after a first check that found the one event, gap %d, want 4", w.gap)
 	}
-	publish()
-	w.seq, w.gap = 1, most
+	publish(2)
+	w.seq = 1
+	if a, err := s.Wait(w); a != 2 || err != nil {
+		t.Fatalf("Wait = %d, %v", a, err)
+	}
+	if w.gap != 8 {
+		t.Errorf("after a first check that found two events, gap %d, want 8", w.gap)
+	}
+	publish(2)
+	w.seq, w.gap = 3, most
 	s.Wait(w)
 	if w.gap != most {
 		t.Errorf("gap %d grew past Poll's %d hints", w.gap, most)
@@ -60,12 +70,12 @@ func TestPhasedBackoffPacesDenseStreams(t *testing.T) {
 	// long spin phase keeps the wait from reaching its fallback, which
 	// would reset the gap anyway.
 	s = &PhasedBackoffWait{Poll: time.Millisecond, SpinFor: time.Minute}
-	w.seq = 2
+	w.seq = 5
 	go func() {
 		time.Sleep(10 * time.Millisecond)
-		publish()
+		publish(1)
 	}()
-	if a, err := s.Wait(w); a != 2 || err != nil {
+	if a, err := s.Wait(w); a != 5 || err != nil {
 		t.Fatalf("Wait = %d, %v", a, err)
 	}
 	if w.gap != 1 {
@@ -73,7 +83,7 @@ func TestPhasedBackoffPacesDenseStreams(t *testing.T) {
 	}
 
 	seqr.Halt()
-	w.seq = 3
+	w.seq = 6
 	if _, err := s.Wait(w); err != ErrHalted {
 		t.Errorf("Wait after Halt = %v", err)
 	}

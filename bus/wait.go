@@ -182,8 +182,8 @@ func (s *TimeoutBlockingWait) Wait(w *Waiter) (int64, error) {
 //
 // Between checks it pauses with the CPU's spin-wait hint, for a time that
 // adapts to the stream: it doubles, up to Poll, each time the first check
-// after a pause finds the wait over (events arrive faster than it looks),
-// and halves each time a check finds nothing. A dense stream is thus
+// after a pause finds more than the one event waited for (events arrive
+// faster than it looks), and halves each time a check finds nothing. A dense stream is thus
 // polled at most once per Poll, which keeps the consumer from pulling
 // the cursor's and the slots' cache lines away from the producer between
 // two events and lets it take what arrived meanwhile as one batch (on our
@@ -219,7 +219,9 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 			pauseFor(gap)
 		}
 		if a := w.Available(); a >= w.seq {
-			if i == 0 {
+			if i == 0 && a > w.seq {
+				// More than the one event waited for arrived during the
+				// pause: a dense stream.
 				gap = min(2*gap, most)
 			}
 			w.gap = gap
