@@ -34,6 +34,7 @@ type config struct {
 	cpuprof   string
 	spin      time.Duration   // PhasedBackoffWait.SpinFor; 0 for its default
 	yield     time.Duration   // PhasedBackoffWait.YieldFor; 0 for its default
+	poll      time.Duration   // PhasedBackoffWait.Poll; 0 for its default
 	set       map[string]bool // flags given explicitly
 	// waitFn, when not nil, makes the wait strategy of every bus instead
 	// of -wait: a seam for experiments in tests.
@@ -71,8 +72,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.probe, "probe", true, "also run probe.Measure on the pingpong CPUs as a cross-check of the raw round trip")
 	fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of the table")
 	fs.StringVar(&c.plot, "plot", "", "write a latency distribution plot to `FILE` (.svg, .png or .pdf)")
-	fs.DurationVar(&c.spin, "spin", 0, "with -wait phased-backoff: how long to spin before yielding (0: the default, 10µs)")
-	fs.DurationVar(&c.yield, "yield", 0, "with -wait phased-backoff: how long to yield before parking (0: the default, 100µs)")
+	fs.DurationVar(&c.spin, "spin", 0, "with -wait phased-backoff: how long to spin before yielding (0: the default, 2µs)")
+	fs.DurationVar(&c.yield, "yield", 0, "with -wait phased-backoff: how long to yield before parking (0: the default, 20µs)")
+	fs.DurationVar(&c.poll, "poll", 0, "with -wait phased-backoff: the longest pause between checks while spinning on a dense stream (0: the default, 1µs)")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the whole run to `FILE`, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -113,11 +115,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if !c.wait.Valid() {
 		return nil, fmt.Errorf("-wait %q: unknown wait strategy; use one of %s", wait, kindList())
 	}
-	if (c.spin != 0 || c.yield != 0) && c.wait != bus.WaitPhasedBackoff {
-		return nil, fmt.Errorf("-spin and -yield tune phased-backoff, not %s", c.wait)
+	if (c.spin != 0 || c.yield != 0 || c.poll != 0) && c.wait != bus.WaitPhasedBackoff {
+		return nil, fmt.Errorf("-spin, -yield and -poll tune phased-backoff, not %s", c.wait)
 	}
-	if c.spin < 0 || c.yield < 0 {
-		return nil, fmt.Errorf("-spin %v, -yield %v: must not be negative", c.spin, c.yield)
+	if c.spin < 0 || c.yield < 0 || c.poll < 0 {
+		return nil, fmt.Errorf("-spin %v, -yield %v, -poll %v: must not be negative", c.spin, c.yield, c.poll)
 	}
 	if !slices.Contains(bus.ValidPads(), c.pad) {
 		return nil, fmt.Errorf("-pad %d: not one of %v", c.pad, bus.ValidPads())
@@ -195,8 +197,8 @@ func (c *config) busOptions(multi bool) []bus.Option {
 	if err != nil {
 		panic(err) // unreachable: c.wait was validated
 	}
-	if c.spin != 0 || c.yield != 0 {
-		ws = &bus.PhasedBackoffWait{SpinFor: c.spin, YieldFor: c.yield}
+	if c.spin != 0 || c.yield != 0 || c.poll != 0 {
+		ws = &bus.PhasedBackoffWait{SpinFor: c.spin, YieldFor: c.yield, Poll: c.poll}
 	}
 	if c.waitFn != nil {
 		ws = c.waitFn()

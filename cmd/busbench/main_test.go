@@ -168,8 +168,10 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-cpus", "1,1"}, "the two CPUs must differ"},
 		{[]string{"-cpus", "0"}, "want two CPU numbers"},
 		{[]string{"-cpus", "0,x"}, `"x" is not a CPU number`},
-		{[]string{"-wait", "blocking", "-spin", "1us"}, "-spin and -yield tune phased-backoff, not blocking"},
+		{[]string{"-wait", "blocking", "-spin", "1us"}, "-spin, -yield and -poll tune phased-backoff, not blocking"},
+		{[]string{"-wait", "yielding", "-poll", "1us"}, "-spin, -yield and -poll tune phased-backoff, not yielding"},
 		{[]string{"-yield", "-1us"}, "must not be negative"},
+		{[]string{"-poll", "-1us"}, "must not be negative"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
 	} {

@@ -27,8 +27,8 @@ func writeTable(w io.Writer, r *Report) {
 		prof = ", profile " + c.Profile
 	}
 	wait := c.Wait
-	if c.SpinNS != 0 || c.YieldNS != 0 {
-		wait += fmt.Sprintf(" (spin %v, yield %v; 0 is the default)", time.Duration(c.SpinNS), time.Duration(c.YieldNS))
+	if c.SpinNS != 0 || c.YieldNS != 0 || c.PollNS != 0 {
+		wait += fmt.Sprintf(" (spin %v, yield %v, poll %v; 0 is the default)", time.Duration(c.SpinNS), time.Duration(c.YieldNS), time.Duration(c.PollNS))
 	}
 	fmt.Fprintf(w, "%s, %d repetitions; ring %d slots, pad %d bytes, wait %s%s\n", per, c.Count, c.RingSize, c.PadBytes, wait, prof)
 	fmt.Fprintf(w, "load average %s at the start, %s at the end\n", r.LoadStart, r.LoadEnd)

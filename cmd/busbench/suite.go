@@ -38,6 +38,7 @@ type ReportConfig struct {
 	Wait       string `json:"wait_strategy"`
 	SpinNS     int64  `json:"spin_ns,omitempty"`
 	YieldNS    int64  `json:"yield_ns,omitempty"`
+	PollNS     int64  `json:"poll_ns,omitempty"`
 	Batch      int    `json:"batch"`
 	Profile    string `json:"profile,omitempty"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
@@ -175,7 +176,7 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 		Machine: describeMachine(),
 		Config: ReportConfig{Events: c.events, Count: c.count, RingSize: c.size, PadBytes: c.pad,
 			Wait: string(c.wait), Batch: c.batch, Profile: c.profile, GOMAXPROCS: runtime.GOMAXPROCS(0),
-			SpinNS: c.spin.Nanoseconds(), YieldNS: c.yield.Nanoseconds()},
+			SpinNS: c.spin.Nanoseconds(), YieldNS: c.yield.Nanoseconds(), PollNS: c.poll.Nanoseconds()},
 		LoadStart: loadAvg(),
 	}
 	if c.events == 0 {
