@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-var noParkFence = flag.Bool("bus.nofence", false,
-	"plant a bug: parking skips the fence that release-store publishing needs, so TestBlockingWaitLosesNoWakeUp should fail")
+var noFence = flag.Bool("bus.nofence", false,
+	"plant a bug: parking and closing skip the fence that release-store publishing needs, so TestBlockingWaitLosesNoWakeUp and TestCloseSeesEveryPublishThatSawItOpen should fail")
 
 // TestBlockingWaitLosesNoWakeUp hands a parking consumer one event at a
 // time, publishing each the moment the previous one is acknowledged, so
@@ -22,7 +22,7 @@ var noParkFence = flag.Bool("bus.nofence", false,
 // Run with -bus.nofence to see it catch the bug the fence prevents: on our
 // 2-CPU amd64 VM, 5 runs in 10 lost a wake-up within 20000 events.
 func TestBlockingWaitLosesNoWakeUp(t *testing.T) {
-	if *noParkFence {
+	if *noFence {
 		parkFence = func() {}
 		defer func() { parkFence = heavyFence }()
 	}
@@ -98,5 +98,66 @@ func TestRelaxedPublishingMatchesThePlatform(t *testing.T) {
 	m, _ := NewMultiProducerSequencer(8)
 	if m.notify.fence {
 		t.Error("the multi-producer sequencer publishes with atomic stores but fences its parks")
+	}
+}
+
+// TestCloseSeesEveryPublishThatSawItOpen races Close against a producer
+// that publishes one event at a time and checks Closed after each
+// publish, as Bus.Publish does: every publish that saw the sequencer open
+// must be at or below the cursor that Close's caller reads next (what
+// Shutdown drains to). The closer polls the cursor before closing, as a
+// consumer would, so that the producer's store to it waits for the line
+// and the window is wide.
+//
+// Run with -bus.nofence to see it catch the bug the fence prevents.
+func TestCloseSeesEveryPublishThatSawItOpen(t *testing.T) {
+	if *noFence {
+		closeFence = func() {}
+		defer func() { closeFence = heavyFence }()
+	}
+	trials := 30000
+	if testing.Short() {
+		trials = 3000
+	}
+	missed := 0
+	for trial := 0; trial < trials; trial++ {
+		s, _ := NewSingleProducerSequencer(1024)
+		var start atomic.Bool
+		lastOpen := make(chan int64, 1)
+		go func() {
+			last := InitialSequence
+			for !start.Load() {
+			}
+			for {
+				lo, hi, err := s.Next(1)
+				if err != nil {
+					break
+				}
+				s.Publish(lo, hi)
+				if s.Closed() {
+					break
+				}
+				last = hi
+			}
+			lastOpen <- last
+		}()
+		start.Store(true)
+		for s.Cursor() < 64 { // the producer is publishing
+			runtime.Gosched()
+		}
+		for i := 0; i < trial%64; i++ {
+			_ = s.Cursor()
+		}
+		s.Close()
+		drainTo := s.Cursor()
+		if last := <-lastOpen; last > drainTo {
+			missed++
+			if missed == 1 {
+				t.Errorf("trial %d: a publish of %d saw the sequencer open, but the cursor read after Close was %d", trial, last, drainTo)
+			}
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d trials lost a publish", missed, trials)
 	}
 }

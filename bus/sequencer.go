@@ -134,6 +134,10 @@ func (c *sequencerCore) NewBarrier(deps ...*Sequence) *Barrier {
 	return b
 }
 
+// closeFence is heavyFence, in a variable so that a test can plant the
+// bug of leaving it out (see TestCloseSeesEveryPublishThatSawItOpen).
+var closeFence = heavyFence
+
 // Close stops the sequencer accepting claims: Next and TryNext return
 // ErrClosed from now on, and producers blocked in Next on a full ring return
 // ErrClosed. Events already claimed can still be published, and consumers
@@ -141,7 +145,7 @@ func (c *sequencerCore) NewBarrier(deps ...*Sequence) *Barrier {
 func (c *sequencerCore) Close() {
 	c.closed.raise()
 	if c.notify.fence {
-		heavyFence() // a release-store Publish is now visible, or sees closed
+		closeFence() // a release-store Publish is now visible, or sees closed
 	}
 	c.notify.wakeAll()
 }
@@ -156,7 +160,7 @@ func (c *sequencerCore) Closed() bool { return c.closed.isRaised() }
 func (c *sequencerCore) Halt() {
 	c.closed.raise()
 	if c.notify.fence {
-		heavyFence()
+		closeFence()
 	}
 	c.halted.raise()
 	c.barrierMu.Lock()
