@@ -19,7 +19,7 @@ import (
 // its re-read, which restores the same guarantee. Parkers that wait on
 // consumers' sequences (stored sequentially consistently) need no fence.
 type notifier struct {
-	fence   bool // the cursor is published with release stores; set at construction
+	fence   bool // the cursor is published with release stores (next to waiters, which Publish reads too); set at construction
 	waiters atomic.Int32
 	mu      sync.Mutex
 	parked  []chan struct{}

@@ -222,7 +222,8 @@ func (p *BatchEventProcessor[T]) handle(lo, hi int64) (int64, error) {
 }
 
 // touch reads one byte of each cache line of the slots lo..hi (up to 64
-// lines) before the handler runs. The loads do not depend on each other,
+// lines) before the handler runs, for events smaller than a line (larger
+// ones are left to the handler). The loads do not depend on each other,
 // so the core fetches the lines from the producer's cache in parallel;
 // the handler calls, each waiting for the one before, would fetch them
 // one after another.

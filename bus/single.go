@@ -12,15 +12,12 @@ package bus
 type SingleProducerSequencer struct {
 	_ noCopy
 	sequencerCore
-	_      [maxPad]byte // the producer's own fields, 25 bytes alone on their line
+	_      [maxPad]byte // the producer's own fields, 24 bytes alone on their line
 	next   int64        // highest claimed sequence
 	pub    int64        // highest published sequence (the cursor's value)
 	cached int64        // lowest gating sequence seen at the last check
-	// relaxed publishes with a release store (see fence.go); set once at
-	// construction and only read after.
-	relaxed bool
-	_       [maxPad]byte
-	waiter  Waiter
+	_      [maxPad]byte
+	waiter Waiter
 }
 
 // NewSingleProducerSequencer returns a sequencer for a ring of size slots
@@ -32,10 +29,9 @@ func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequen
 	}
 	s.next, s.pub, s.cached = InitialSequence, InitialSequence, InitialSequence
 	s.waiter = Waiter{core: &s.sequencerCore, producer: true}
-	if relaxedPublishing() {
-		s.relaxed = true
-		s.notify.fence = true
-	}
+	// Publish with a release store where the fences it needs are
+	// available (see fence.go).
+	s.notify.fence = relaxedPublishing()
 	return s, nil
 }
 
@@ -44,8 +40,8 @@ func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequen
 // ErrClosed once the sequencer is closed, including while it waits, and an
 // error wrapping ErrInvalid when n is below 1 or above the ring size.
 func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
-	// The fast path, small enough to inline: a valid n, room known from the
-	// cached gating sequence, and the sequencer open.
+	// The fast path, free of calls: a valid n, room known from the cached
+	// gating sequence, and the sequencer open.
 	next := s.next + int64(n)
 	if uint64(n-1) >= uint64(s.size) || next-s.size > s.cached || s.cached > s.next || faultsEnabled || s.closed.raised.Load() {
 		return s.nextSlow(n)
@@ -134,8 +130,8 @@ func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
 // before the last claimed one; anything else is a programming error and
 // returns an error wrapping ErrInvalid that names both ranges.
 func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
-	// The fast path, small enough to inline and free of calls: a valid
-	// range, published, with nobody parked to wake.
+	// The fast path, free of calls: a valid range, published, with nobody
+	// parked to wake.
 	bad := lo != s.pub+1 || hi < lo || hi > s.next || faultsEnabled
 	if !bad {
 		s.publishRange(hi)
@@ -167,7 +163,7 @@ func (s *SingleProducerSequencer) publishSlow(lo, hi int64, bad bool) error {
 // publishRange publishes up to hi, which the caller knows was claimed.
 func (s *SingleProducerSequencer) publishRange(hi int64) {
 	s.pub = hi
-	if relaxedStoreSupported && s.relaxed {
+	if relaxedStoreSupported && s.notify.fence {
 		s.cursor.storeRelease(hi)
 		return
 	}
