@@ -33,7 +33,7 @@ func calibrateHint() {
 	// the first pass may include warming up (an emulator translating the
 	// code, cold caches). Then keep the fastest of a few runs, since any
 	// run may be stretched by preemption.
-	n := 64
+	var n int
 	for pass := 0; pass < 2; pass++ {
 		n = 64
 		for timeHints(n) < 20*time.Microsecond && n < 1<<22 {
