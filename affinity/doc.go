@@ -1,5 +1,7 @@
-// Package affinity pins goroutines to CPUs and shows where a program's
-// threads really run. It applies the AffinityPlan of a bus layout profile:
+// Package affinity pins goroutines to CPUs, shows where a program's
+// threads really run, and owns the profile file that busprobe writes: the
+// machine it was made for (Machine, with CPU sets), the bus's layout
+// (bus.Layout), where each goroutine goes (Plan) and why (Reason).
 // LoadProfile reads a profile and checks that it fits this machine,
 // PinPlan turns its plan into the bus.PinFunc the bus calls on each
 // consumer's goroutine, and PinProducer pins a producer. Pinning a

@@ -19,6 +19,9 @@ var (
 	ErrOffline = errors.New("affinity: CPU offline or absent")
 	// ErrBadCPUList is returned for text that is not a kernel cpu list.
 	ErrBadCPUList = errors.New("affinity: bad cpu list")
+	// ErrBadProfile is wrapped by every error that reports a malformed or
+	// inconsistent profile.
+	ErrBadProfile = errors.New("affinity: bad profile")
 	// ErrOtherMachine is returned by CheckProfile and LoadProfile for a
 	// profile whose Machine fields describe a different machine.
 	ErrOtherMachine = errors.New("affinity: profile was made for another machine")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/eventbus/eventbus/affinity"
-	"github.com/eventbus/eventbus/bus"
 )
 
 func ExampleLoadProfile() {
@@ -61,7 +60,7 @@ func ExamplePinCPU() {
 
 func ExamplePinPlan() {
 	allowed, _ := affinity.Allowed()
-	plan := bus.AffinityPlan{Consumers: []bus.Placement{
+	plan := affinity.Plan{Consumers: []affinity.Placement{
 		{Name: "journal", CPU: allowed.CPUs()[0]},
 		{Name: "replicator", CPU: -1},
 	}}
@@ -94,7 +93,7 @@ func ExamplePinPlan() {
 func ExampleThreads() {
 	allowed, _ := affinity.Allowed()
 	cpu := allowed.CPUs()[0]
-	plan := bus.AffinityPlan{Producers: []int{cpu}}
+	plan := affinity.Plan{Producers: []int{cpu}}
 
 	release, err := affinity.PinProducer(plan, 0)
 	if err != nil {

@@ -24,9 +24,9 @@ func ExampleParseCPUList() {
 }
 
 func ExampleCheckProfile() {
-	p := bus.DefaultProfile()
+	p := affinity.DefaultProfile()
 	p.Machine.Hostname = "bench1"
-	p.Affinity.Consumers = []bus.Placement{{Name: "journal", CPU: 3}}
+	p.Affinity.Consumers = []affinity.Placement{{Name: "journal", CPU: 3}}
 
 	m := affinity.Machine{Hostname: "bench1", Allowed: affinity.NewCPUSet(0, 1)}
 	fmt.Println(affinity.CheckProfile(&p, m))

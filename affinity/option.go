@@ -2,15 +2,15 @@ package affinity
 
 import "github.com/eventbus/eventbus/bus"
 
-// WithProfile returns the one bus option that applies a layout profile
-// whole: its pad size, ring size and wait strategy (bus.WithProfile) and
+// WithProfile returns the one bus option that applies a profile whole: its
+// layout, that is pad size, ring size and wait strategy (bus.WithLayout), and
 // its affinity plan, pinning each consumer on its own goroutine before its
 // first event (bus.WithPin with PinPlan). Load the profile with LoadProfile,
 // which checks that it fits this machine; the producer pins itself with
-// PinProducer.
-func WithProfile(p *bus.Profile) bus.Option {
+// PinProducer. A nil profile applies nothing: the bus keeps its defaults.
+func WithProfile(p *Profile) bus.Option {
 	if p == nil {
-		return bus.WithProfile(nil) // reports the nil profile
+		return bus.Combine()
 	}
-	return bus.Combine(bus.WithProfile(p), bus.WithPin(PinPlan(p.Affinity)))
+	return bus.Combine(bus.WithLayout(p.Layout), bus.WithPin(PinPlan(p.Affinity)))
 }

@@ -21,8 +21,8 @@ import (
 // thread with the consumer's name as its Label (or "consumer N" when the
 // name is empty). PinPlan copies plan, so changing plan afterwards does not
 // change the PinFunc, which any number of goroutines may call at once.
-func PinPlan(plan bus.AffinityPlan) bus.PinFunc {
-	plan = bus.AffinityPlan{Producers: slices.Clone(plan.Producers), Consumers: slices.Clone(plan.Consumers)}
+func PinPlan(plan Plan) bus.PinFunc {
+	plan = Plan{Producers: slices.Clone(plan.Producers), Consumers: slices.Clone(plan.Consumers)}
 	return func(name string, index int) (func(), error) {
 		cpu, ok := consumerCPU(plan, name, index)
 		if !ok || cpu == -1 {
@@ -40,7 +40,7 @@ func PinPlan(plan bus.AffinityPlan) bus.PinFunc {
 	}
 }
 
-func consumerCPU(plan bus.AffinityPlan, name string, index int) (cpu int, ok bool) {
+func consumerCPU(plan Plan, name string, index int) (cpu int, ok bool) {
 	if name != "" {
 		for _, p := range plan.Consumers {
 			if p.Name == name {
@@ -59,7 +59,7 @@ func consumerCPU(plan bus.AffinityPlan, name string, index int) (cpu int, ok boo
 // release. An index with no entry in plan.Producers, or CPU -1, pins
 // nothing and returns a release that does nothing. Otherwise it behaves as
 // PinCPU, and Threads lists the thread with Label "producer N".
-func PinProducer(plan bus.AffinityPlan, index int) (release func(), err error) {
+func PinProducer(plan Plan, index int) (release func(), err error) {
 	if index < 0 || index >= len(plan.Producers) || plan.Producers[index] == -1 {
 		return noop, nil
 	}

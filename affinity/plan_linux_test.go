@@ -5,12 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventbus/eventbus/bus"
 	"golang.org/x/sys/unix"
 )
 
 func TestConsumerCPU(t *testing.T) {
-	plan := bus.AffinityPlan{Consumers: []bus.Placement{
+	plan := Plan{Consumers: []Placement{
 		{Name: "journal", CPU: 3},
 		{CPU: 5},
 		{Name: "replicator", CPU: -1},
@@ -44,7 +43,7 @@ func TestPinPlan(t *testing.T) {
 	allowed := mustAllowed(t)
 	cpus := allowed.CPUs()
 	last := cpus[len(cpus)-1]
-	plan := bus.AffinityPlan{Consumers: []bus.Placement{
+	plan := Plan{Consumers: []Placement{
 		{Name: "journal", CPU: last},
 		{CPU: cpus[0]},
 		{Name: "idle", CPU: -1},
@@ -89,7 +88,7 @@ func TestPinPlan(t *testing.T) {
 func TestPinProducer(t *testing.T) {
 	allowed := mustAllowed(t)
 	c := allowed.CPUs()[0]
-	plan := bus.AffinityPlan{Producers: []int{-1, c, 4096}}
+	plan := Plan{Producers: []int{-1, c, 4096}}
 	for _, index := range []int{-1, 0, 3} {
 		release, err := PinProducer(plan, index)
 		if err != nil {

@@ -1,8 +1,11 @@
 package affinity
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -11,21 +14,186 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// Machine describes the machine a layout profile is checked against.
-// ThisMachine describes the running one; tests build one by hand. A zero
-// field means "unknown" and is not checked, so the zero Machine accepts
-// every valid profile.
+// ProfileSchema is the version of the profile format that this package
+// reads and writes. A profile with any other schema is rejected.
+const ProfileSchema = 1
+
+// MaxProfileBytes is the largest profile file LoadProfile and ReadProfile
+// read; a larger one is an error, not a read of unbounded size. Profiles
+// that busprobe writes are a few kilobytes.
+const MaxProfileBytes = 1 << 20
+
+// Profile is a machine-specific configuration for a bus, as `busprobe -o`
+// writes it and LoadProfile reads it: the machine it was made for, the
+// bus's layout, where its goroutines should run, and why. The zero value is
+// not a valid profile; DefaultProfile returns one that is.
+type Profile struct {
+	// Schema is the profile format version; it must equal ProfileSchema.
+	Schema int `json:"schema"`
+	// Machine identifies the machine the profile was made for, so that a
+	// loader can refuse a profile carried to another machine.
+	Machine Machine `json:"machine"`
+	// Layout is the bus's memory layout and wait strategy.
+	Layout bus.Layout `json:"layout"`
+	// Affinity places the bus's goroutines on CPUs. It may be empty, in
+	// which case nothing is pinned.
+	Affinity Plan `json:"affinity"`
+	// Reasons explains each decision in one line a person can read, keyed
+	// by what was decided ("pad", "ring", "wait", "producer", ...).
+	Reasons []Reason `json:"reasons,omitempty"`
+}
+
+// Plan says which CPU each goroutine of a bus should run on. A CPU number
+// of -1 means "do not pin".
+type Plan struct {
+	// Producers holds one CPU per producer, by position.
+	Producers []int `json:"producers,omitempty"`
+	// Consumers holds one placement per consumer, matched by name first
+	// and by position when the name is empty.
+	Consumers []Placement `json:"consumers,omitempty"`
+}
+
+// Placement puts one consumer on one CPU.
+type Placement struct {
+	// Name is the consumer's name (bus.Named); empty matches by position.
+	Name string `json:"name,omitempty"`
+	// CPU is the CPU number, or -1 for no pinning.
+	CPU int `json:"cpu"`
+}
+
+// Reason is one decision of a profile with a sentence that explains it.
+type Reason struct {
+	// Topic names the decision: "pad", "ring", "wait", "producer", "consumer".
+	Topic string `json:"topic"`
+	// Text explains the decision in one line.
+	Text string `json:"text"`
+}
+
+// DefaultProfile returns the profile of a bus given none: bus.DefaultLayout,
+// no machine and no pinning.
+func DefaultProfile() Profile {
+	return Profile{Schema: ProfileSchema, Layout: bus.DefaultLayout()}
+}
+
+// Validate reports the first thing wrong with p on its own, naming the
+// field and value: the schema, the layout (bus.Layout.Validate) and the
+// plan. It does not compare p with a machine; CheckProfile does. Errors
+// wrap ErrBadProfile.
+func (p *Profile) Validate() error {
+	if p.Schema != ProfileSchema {
+		return fmt.Errorf("%w: schema version %d, this build reads version %d", ErrBadProfile, p.Schema, ProfileSchema)
+	}
+	if err := p.Layout.Validate(); err != nil {
+		return fmt.Errorf("%w: layout.%s", ErrBadProfile, strings.TrimPrefix(err.Error(), bus.ErrInvalid.Error()+": "))
+	}
+	for i, c := range p.Affinity.Producers {
+		if c < -1 || c > MaxCPU {
+			return fmt.Errorf("%w: affinity.producers[%d]: cpu %d is out of range -1..%d", ErrBadProfile, i, c, MaxCPU)
+		}
+	}
+	seen := map[string]bool{}
+	for i, c := range p.Affinity.Consumers {
+		if c.CPU < -1 || c.CPU > MaxCPU {
+			return fmt.Errorf("%w: affinity.consumers[%d]: cpu %d is out of range -1..%d", ErrBadProfile, i, c.CPU, MaxCPU)
+		}
+		if c.Name != "" {
+			if seen[c.Name] {
+				return fmt.Errorf("%w: affinity.consumers[%d]: name %q appears twice", ErrBadProfile, i, c.Name)
+			}
+			seen[c.Name] = true
+		}
+	}
+	return nil
+}
+
+// ParseProfile decodes and validates a JSON profile. Unknown fields are an
+// error, so a typo in a hand-edited profile is not silently ignored. It
+// checks the format only; CheckProfile compares the profile with a machine.
+func ParseProfile(data []byte) (*Profile, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadProfile, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the profile object", ErrBadProfile)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ReadProfile reads and validates the profile in the named file, which must
+// be a regular file of at most MaxProfileBytes. It checks the format only;
+// LoadProfile also checks that the profile fits this machine. Errors name
+// the path.
+func ReadProfile(path string) (*Profile, error) {
+	data, err := readRegular(path, MaxProfileBytes)
+	if err != nil {
+		return nil, fmt.Errorf("affinity: reading profile: %w", err)
+	}
+	p, err := ParseProfile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// readRegular reads the regular file at path, refusing anything else (a
+// FIFO would block, a device never end) and anything over limit bytes.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%v)", path, fi.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// MarshalIndent encodes p as indented JSON, ending in a newline, after
+// validating it.
+func (p *Profile) MarshalIndent() ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Machine describes a machine: the one a profile was made for (its
+// Machine field, written by busprobe), or the one it is checked against
+// (ThisMachine; tests build one by hand). A zero field means "unknown" and
+// is not compared, so the zero Machine accepts every valid profile.
 type Machine struct {
 	// Hostname is the host's name.
-	Hostname string
+	Hostname string `json:"hostname,omitempty"`
 	// CPUModel is the processor's brand string.
-	CPUModel string
-	// GOARCH is the architecture the program was built for.
-	GOARCH string
+	CPUModel string `json:"cpu_model,omitempty"`
 	// Online is the set of online CPUs.
-	Online CPUSet
-	// Allowed is the set of CPUs this process may run on.
-	Allowed CPUSet
+	Online CPUSet `json:"online_cpus,omitzero"`
+	// Allowed is the set of CPUs the process may run on.
+	Allowed CPUSet `json:"allowed_cpus,omitzero"`
+	// GOARCH is the architecture the program was built for.
+	GOARCH string `json:"goarch,omitempty"`
 }
 
 // ThisMachine describes the running machine and process: os.Hostname, the
@@ -54,16 +222,16 @@ func ThisMachine() (Machine, error) {
 
 // LoadProfile reads the layout profile at path, as `busprobe -o` writes it,
 // and checks that it fits this machine and process, so that a profile
-// either applies whole or not at all. It is bus.ReadProfile followed by
+// either applies whole or not at all. It is ReadProfile followed by
 // CheckProfile(p, ThisMachine()); an error names path and what was wrong:
-// a missing or malformed file or an unknown schema wraps bus.ErrBadProfile,
+// a missing or malformed file or an unknown schema wraps ErrBadProfile,
 // a profile for another machine wraps ErrOtherMachine, and a plan CPU this
 // process cannot use wraps ErrOffline or ErrNotAllowed.
 //
 // On an operating system other than Linux the CPUs of the plan are not
 // checked (PinPlan and PinProducer return ErrUnsupported there).
-func LoadProfile(path string) (*bus.Profile, error) {
-	p, err := bus.ReadProfile(path)
+func LoadProfile(path string) (*Profile, error) {
+	p, err := ReadProfile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +247,7 @@ func LoadProfile(path string) (*bus.Profile, error) {
 
 // CheckProfile reports the first way p does not fit machine m, or nil.
 //
-// It first validates p (bus.Profile.Validate: schema version, layout,
+// It first validates p (Profile.Validate: schema version, layout,
 // plan), then compares p.Machine with m. Each comparison is made only when
 // both sides are known (non-empty):
 //
@@ -87,32 +255,26 @@ func LoadProfile(path string) (*bus.Profile, error) {
 //   - CPUModel differs (compared with runs of spaces folded): an error. Pad
 //     size and wait strategy were measured on another processor.
 //   - GOARCH differs: an error. The pad was chosen for another build.
-//   - OnlineCPUs differs from m.Online as a set ("0,1" equals "0-1"): an
+//   - Online differs from m.Online as a set ("0,1" equals "0-1"): an
 //     error. CPUs were taken offline or added since the profile was made,
 //     so the CPU numbers of the plan may not mean what they meant.
-//   - AllowedCPUs differs from m.Allowed: not an error. The same machine
+//   - Allowed differs from m.Allowed: not an error. The same machine
 //     may start a program under another taskset or cgroup; what matters is
 //     that every CPU the plan uses is allowed now, which is checked next.
 //
-// Every CPU of p.Affinity other than -1 must then be in p.Machine.OnlineCPUs
+// Every CPU of p.Affinity other than -1 must then be in p.Machine.Online
 // (when given; otherwise the profile is inconsistent), in m.Online and in
-// m.Allowed. Errors wrap bus.ErrBadProfile, ErrBadCPUList, ErrOtherMachine,
+// m.Allowed. Errors wrap ErrBadProfile, ErrOtherMachine,
 // ErrOffline or ErrNotAllowed and name the field and the values.
-func CheckProfile(p *bus.Profile, m Machine) error {
+func CheckProfile(p *Profile, m Machine) error {
 	if p == nil {
-		return fmt.Errorf("%w: nil profile", bus.ErrBadProfile)
+		return fmt.Errorf("%w: nil profile", ErrBadProfile)
 	}
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	pm := p.Machine
-	profOnline, err := ParseCPUList(pm.OnlineCPUs)
-	if err != nil {
-		return fmt.Errorf("%w: machine.online_cpus: %w", bus.ErrBadProfile, err)
-	}
-	if _, err := ParseCPUList(pm.AllowedCPUs); err != nil {
-		return fmt.Errorf("%w: machine.allowed_cpus: %w", bus.ErrBadProfile, err)
-	}
+	profOnline := pm.Online
 	if pm.Hostname != "" && m.Hostname != "" && pm.Hostname != m.Hostname {
 		return fmt.Errorf("%w: hostname %q, this machine is %q", ErrOtherMachine, pm.Hostname, m.Hostname)
 	}
@@ -130,7 +292,7 @@ func CheckProfile(p *bus.Profile, m Machine) error {
 			return nil
 		}
 		if !profOnline.IsEmpty() && !profOnline.Contains(cpu) {
-			return fmt.Errorf("%w: %s: cpu %d is not in the profile's online cpus %q", bus.ErrBadProfile, field, cpu, profOnline)
+			return fmt.Errorf("%w: %s: cpu %d is not in the profile's online cpus %q", ErrBadProfile, field, cpu, profOnline)
 		}
 		if !m.Online.IsEmpty() && !m.Online.Contains(cpu) {
 			return fmt.Errorf("%w: %s: cpu %d (online %q)", ErrOffline, field, cpu, m.Online)

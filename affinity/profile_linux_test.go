@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/eventbus/eventbus/bus"
 )
 
 func TestLoadProfileTestdata(t *testing.T) {
@@ -20,10 +18,10 @@ func TestLoadProfileTestdata(t *testing.T) {
 		t.Errorf("loaded %+v", p)
 	}
 	tests := map[string][]error{
-		"bad_schema.json":    {bus.ErrBadProfile},
-		"malformed.json":     {bus.ErrBadProfile},
-		"unknown_field.json": {bus.ErrBadProfile},
-		"bad_cpu_list.json":  {bus.ErrBadProfile, ErrBadCPUList},
+		"bad_schema.json":    {ErrBadProfile},
+		"malformed.json":     {ErrBadProfile},
+		"unknown_field.json": {ErrBadProfile},
+		"bad_cpu_list.json":  {ErrBadProfile, ErrBadCPUList},
 		"other_host.json":    {ErrOtherMachine},
 		"cpu_4096.json":      {ErrOffline},
 		"missing.json":       {os.ErrNotExist},
@@ -46,7 +44,7 @@ func TestLoadProfileTestdata(t *testing.T) {
 	}
 }
 
-func writeProfile(t *testing.T, p *bus.Profile) string {
+func writeProfile(t *testing.T, p *Profile) string {
 	t.Helper()
 	data, err := p.MarshalIndent()
 	if err != nil {
@@ -65,11 +63,11 @@ func TestLoadProfileThisMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	cpus := m.Allowed.CPUs()
-	p := bus.DefaultProfile()
-	p.Machine = bus.Machine{Hostname: m.Hostname, CPUModel: m.CPUModel, GOARCH: m.GOARCH, OnlineCPUs: m.Online.String(), AllowedCPUs: m.Allowed.String()}
+	p := DefaultProfile()
+	p.Machine = Machine{Hostname: m.Hostname, CPUModel: m.CPUModel, GOARCH: m.GOARCH, Online: m.Online, Allowed: m.Allowed}
 	p.Affinity.Producers = []int{cpus[0]}
 	for i, c := range cpus {
-		p.Affinity.Consumers = append(p.Affinity.Consumers, bus.Placement{Name: fmt.Sprintf("c%d", i), CPU: c})
+		p.Affinity.Consumers = append(p.Affinity.Consumers, Placement{Name: fmt.Sprintf("c%d", i), CPU: c})
 	}
 	if _, err := LoadProfile(writeProfile(t, &p)); err != nil {
 		t.Errorf("a profile using every allowed CPU of this machine: %v", err)

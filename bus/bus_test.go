@@ -51,7 +51,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{[]bus.Option{bus.WithSize(-4)}, "ring size -4 must be positive"},
 		{[]bus.Option{bus.WithPad(32)}, "pad size 32"},
 		{[]bus.Option{bus.WithBatchLimit(-1)}, "WithBatchLimit(-1)"},
-		{[]bus.Option{bus.WithProfile(&bus.Profile{Schema: 9})}, "schema version 9"},
+		{[]bus.Option{bus.WithLayout(bus.Layout{PadBytes: 64, RingSize: 8, Wait: "snooze"})}, `WithLayout: bus: invalid argument: wait_strategy "snooze"`},
 		{[]bus.Option{nil}, "nil Option"},
 	} {
 		_, err := bus.New[ev](tc.opts...)

@@ -95,7 +95,7 @@ func WithPad(pad int) Option {
 	}
 }
 
-// DefaultSize is the ring size of a Bus given neither WithSize nor WithProfile.
+// DefaultSize is the ring size of a Bus given neither WithSize nor WithLayout.
 const DefaultSize = 1024
 
 // WithSize sets a Bus's ring size, a power of two.
@@ -158,28 +158,6 @@ func WithPin(pin PinFunc) Option {
 		}
 		o.pin = pin
 		o.set |= optPin
-		return nil
-	}
-}
-
-// WithProfile applies a layout profile's pad size, ring size and wait
-// strategy to a Bus, as if by WithPad, WithSize and WithWaitStrategy; later
-// options override it. It does not pin anything: affinity.WithProfile adds
-// the profile's affinity plan as well.
-func WithProfile(p *Profile) Option {
-	return func(o *options) error {
-		if p == nil {
-			return errorf("WithProfile(nil)")
-		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		ws, err := NewWaitStrategy(p.Layout.Wait)
-		if err != nil {
-			return err
-		}
-		o.pad, o.size, o.wait = p.Layout.PadBytes, p.Layout.RingSize, ws
-		o.set |= optPad | optSize | optWait
 		return nil
 	}
 }

@@ -64,8 +64,8 @@
 //     program; blocking when the quota cannot feed the spinning threads;
 //     phased backoff otherwise.
 //
-// Recommendation.Profile turns the result into a bus.Profile that package
-// bus loads.
+// Recommendation.Profile turns the result into an affinity.Profile, which
+// affinity.LoadProfile reads back and affinity.WithProfile applies to a bus.
 //
 // # Example
 //

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -48,9 +49,9 @@ type Recommendation struct {
 	Layout bus.Layout `json:"layout"`
 	// Affinity says where each producer and consumer should run; -1 means
 	// "do not pin".
-	Affinity bus.AffinityPlan `json:"affinity"`
+	Affinity affinity.Plan `json:"affinity"`
 	// Reasons explains each decision in one line, in the order made.
-	Reasons []bus.Reason `json:"reasons"`
+	Reasons []affinity.Reason `json:"reasons"`
 }
 
 // Ring size bounds, in slots.
@@ -70,7 +71,7 @@ func Recommend(s *Snapshot, m *Measurements, opt Options) (Recommendation, error
 	}
 	var r Recommendation
 	why := func(topic, format string, args ...any) {
-		r.Reasons = append(r.Reasons, bus.Reason{Topic: topic, Text: fmt.Sprintf(format, args...)})
+		r.Reasons = append(r.Reasons, affinity.Reason{Topic: topic, Text: fmt.Sprintf(format, args...)})
 	}
 	r.Layout.PadBytes = choosePad(s, m, why)
 
@@ -88,16 +89,16 @@ func Recommend(s *Snapshot, m *Measurements, opt Options) (Recommendation, error
 }
 
 // Profile returns r as a layout profile for the bus, identifying the
-// machine of s. The profile passes bus.ParseProfile.
-func (r Recommendation) Profile(s *Snapshot) bus.Profile {
-	return bus.Profile{
-		Schema: bus.ProfileSchema,
-		Machine: bus.Machine{
-			Hostname:    s.OS.Hostname.Value,
-			CPUModel:    s.Hardware.Model.Value,
-			OnlineCPUs:  s.OS.Online.Value.String(),
-			AllowedCPUs: s.Usable().String(),
-			GOARCH:      s.Hardware.Arch.Value,
+// machine of s. The profile passes affinity.ParseProfile.
+func (r Recommendation) Profile(s *Snapshot) affinity.Profile {
+	return affinity.Profile{
+		Schema: affinity.ProfileSchema,
+		Machine: affinity.Machine{
+			Hostname: s.OS.Hostname.Value,
+			CPUModel: s.Hardware.Model.Value,
+			Online:   affinity.NewCPUSet(s.OS.Online.Value.CPUs()...),
+			Allowed:  affinity.NewCPUSet(s.Usable().CPUs()...),
+			GOARCH:   s.Hardware.Arch.Value,
 		},
 		Layout:   r.Layout,
 		Affinity: r.Affinity,
@@ -245,7 +246,7 @@ type core struct {
 }
 
 type cpuPlan struct {
-	affinity  bus.AffinityPlan
+	affinity  affinity.Plan
 	producers []int
 	consumers []int
 	domain    []core // the cores of the chosen L3/NUMA domain, in preference order
@@ -327,7 +328,7 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 	}
 	for i, c := range p.consumers {
 		describe("consumer", i, c)
-		p.affinity.Consumers = append(p.affinity.Consumers, bus.Placement{CPU: c})
+		p.affinity.Consumers = append(p.affinity.Consumers, affinity.Placement{CPU: c})
 	}
 	for i, c := range p.producers {
 		describe("producer", i, c)

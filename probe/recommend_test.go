@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -71,7 +72,7 @@ func checkProfile(t *testing.T, tree string, s *Snapshot, r Recommendation) {
 	if err != nil {
 		t.Fatalf("%s: profile does not validate: %v", tree, err)
 	}
-	if _, err := bus.ParseProfile(b); err != nil {
+	if _, err := affinity.ParseProfile(b); err != nil {
 		t.Fatalf("%s: profile does not parse back: %v", tree, err)
 	}
 	topics := map[string]bool{}

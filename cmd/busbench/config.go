@@ -25,7 +25,7 @@ type config struct {
 	pad       int
 	batch     int
 	profile   string
-	prof      *bus.Profile
+	prof      *affinity.Profile
 	cpus      []int // the two ping-pong CPUs, nil for the first two allowed
 	scenarios []string
 	probe     bool

@@ -154,7 +154,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-size", "1000"}, "-size 1000: the ring size must be a power of two"},
 		{[]string{"-size", "0"}, "power of two"},
 		{[]string{"-wait", "spinny"}, `-wait "spinny": unknown wait strategy; use one of busy-spin,`},
-		{[]string{"-profile", "/nonexistent/layout.json"}, "-profile: bus: reading layout profile: open /nonexistent/layout.json"},
+		{[]string{"-profile", "/nonexistent/layout.json"}, "-profile: affinity: reading profile: open /nonexistent/layout.json"},
 		{[]string{"-pad", "32"}, "-pad 32: not one of"},
 		{[]string{"-batch", "0"}, "-batch 0: must be between 1 and the ring size 1024"},
 		{[]string{"-batch", "2048"}, "-batch 2048"},

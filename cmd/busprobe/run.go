@@ -13,7 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/eventbus/eventbus/bus"
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/probe"
 )
 
@@ -76,7 +76,7 @@ type result struct {
 	Snapshot       *probe.Snapshot      `json:"snapshot"`
 	Measurements   *probe.Measurements  `json:"measurements,omitempty"`
 	Recommendation probe.Recommendation `json:"recommendation"`
-	Profile        bus.Profile          `json:"profile"`
+	Profile        affinity.Profile     `json:"profile"`
 }
 
 // run is the whole command; main only maps its error to an exit status.
@@ -119,7 +119,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("layout profile: %w", err)
 		}
-		if _, err := bus.ParseProfile(b); err != nil {
+		if _, err := affinity.ParseProfile(b); err != nil {
 			return fmt.Errorf("layout profile does not read back: %w", err)
 		}
 		if err := os.WriteFile(c.out, b, 0o644); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 	"github.com/eventbus/eventbus/probe"
 )
@@ -92,11 +93,11 @@ func TestProfileOut(t *testing.T) {
 	if err := run([]string{"-root", filepath.Join(trees, "server-2s-smt2"), "-o", file, "-consumers", "2", "-event-size", "128"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	p, err := bus.ReadProfile(file)
+	p, err := affinity.ReadProfile(file)
 	if err != nil {
 		t.Fatalf("written profile does not load: %v", err)
 	}
-	if p.Machine.Hostname != "db-01" || p.Machine.GOARCH != "amd64" || p.Machine.OnlineCPUs != "0-31" ||
+	if p.Machine.Hostname != "db-01" || p.Machine.GOARCH != "amd64" || p.Machine.Online.String() != "0-31" ||
 		p.Layout.EventSize != 128 || p.Layout.RingSize != 4096 || len(p.Affinity.Consumers) != 2 || len(p.Affinity.Producers) != 1 {
 		t.Errorf("profile = %+v", p)
 	}
@@ -113,12 +114,12 @@ func TestJSON(t *testing.T) {
 	var r struct {
 		Snapshot       probe.Snapshot
 		Recommendation probe.Recommendation
-		Profile        bus.Profile
+		Profile        affinity.Profile
 	}
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("-json output does not decode: %v\n%s", err, out.String())
 	}
-	if r.Snapshot.Process.Quota.Value != 1.5 || r.Recommendation.Layout.Wait != bus.WaitBlocking || r.Profile.Schema != bus.ProfileSchema {
+	if r.Snapshot.Process.Quota.Value != 1.5 || r.Recommendation.Layout.Wait != bus.WaitBlocking || r.Profile.Schema != affinity.ProfileSchema {
 		t.Errorf("decoded %+v / %+v / %+v", r.Snapshot.Process, r.Recommendation.Layout, r.Profile)
 	}
 }

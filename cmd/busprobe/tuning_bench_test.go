@@ -29,19 +29,19 @@ func BenchmarkTuning(b *testing.B) {
 			b.Fatal(err)
 		}
 		cpu := allowed.CPUs()[len(allowed.CPUs())-1]
-		same := make([]bus.Placement, consumers)
+		same := make([]affinity.Placement, consumers)
 		for i := range same {
-			same[i] = bus.Placement{CPU: cpu}
+			same[i] = affinity.Placement{CPU: cpu}
 		}
-		bad := &bus.Profile{
-			Schema:   bus.ProfileSchema,
+		bad := &affinity.Profile{
+			Schema:   affinity.ProfileSchema,
 			Layout:   bus.Layout{PadBytes: 0, RingSize: 1024, Wait: bus.WaitBusySpin},
-			Affinity: bus.AffinityPlan{Producers: []int{cpu}, Consumers: same},
+			Affinity: affinity.Plan{Producers: []int{cpu}, Consumers: same},
 		}
-		def := bus.DefaultProfile()
+		def := affinity.DefaultProfile()
 		for _, c := range []struct {
 			name string
-			p    *bus.Profile
+			p    *affinity.Profile
 		}{{"recommended", rec}, {"default", &def}, {"bad", bad}} {
 			b.Run(fmt.Sprintf("consumers=%d/layout=%s", consumers, c.name), func(b *testing.B) {
 				runTuned(b, c.p, consumers)
@@ -50,7 +50,7 @@ func BenchmarkTuning(b *testing.B) {
 	}
 }
 
-func recommendedProfile(consumers int) (*bus.Profile, error) {
+func recommendedProfile(consumers int) (*affinity.Profile, error) {
 	snap, err := probe.NewDefaultFS().Read()
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ type counter struct{ sum int64 }
 
 func (c *counter) OnEvent(v *int64, _ int64, _ bool) error { c.sum += *v; return nil }
 
-func runTuned(b *testing.B, p *bus.Profile, consumers int) {
+func runTuned(b *testing.B, p *affinity.Profile, consumers int) {
 	x, err := bus.New[int64](affinity.WithProfile(p))
 	if err != nil {
 		b.Fatal(err)

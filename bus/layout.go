@@ -1,0 +1,101 @@
+package bus
+
+import "fmt"
+
+// WaitKind names a wait strategy in a Layout and on command lines.
+type WaitKind string
+
+// The wait strategies a Layout can name. NewWaitStrategy builds each one
+// with its default parameters.
+const (
+	WaitBusySpin        WaitKind = "busy-spin"
+	WaitYielding        WaitKind = "yielding"
+	WaitSleeping        WaitKind = "sleeping"
+	WaitBlocking        WaitKind = "blocking"
+	WaitTimeoutBlocking WaitKind = "timeout-blocking"
+	WaitPhasedBackoff   WaitKind = "phased-backoff"
+)
+
+// WaitKinds lists every WaitKind in order from most to least CPU-hungry.
+func WaitKinds() []WaitKind {
+	return []WaitKind{WaitBusySpin, WaitYielding, WaitPhasedBackoff, WaitSleeping, WaitTimeoutBlocking, WaitBlocking}
+}
+
+// Valid reports whether k names a wait strategy this package knows.
+func (k WaitKind) Valid() bool {
+	for _, w := range WaitKinds() {
+		if w == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Layout is how a bus lays out its memory and waits: the spacing of its
+// hot counters, its ring size and its wait strategy. It is the part of a
+// machine profile (package affinity) that concerns the bus itself; apply it
+// with WithLayout. The zero value is not valid; DefaultLayout returns the
+// layout New uses when given none.
+type Layout struct {
+	// PadBytes is the spacing, in bytes, between hot sequence counters:
+	// one of ValidPads.
+	PadBytes int `json:"pad_bytes"`
+	// RingSize is the number of slots in the ring, a power of two.
+	RingSize int `json:"ring_size"`
+	// EventSize is the event size in bytes the ring size was chosen for;
+	// 0 means unknown. The bus does not use it.
+	EventSize int `json:"event_size,omitempty"`
+	// Wait names the wait strategy consumers and blocked producers use.
+	Wait WaitKind `json:"wait_strategy"`
+}
+
+// DefaultLayout returns the layout of a bus built with no options:
+// DefaultPad(), DefaultSize slots and phased backoff, which degrades
+// gracefully when spinning goroutines outnumber CPUs.
+func DefaultLayout() Layout {
+	return Layout{PadBytes: DefaultPad(), RingSize: DefaultSize, Wait: WaitPhasedBackoff}
+}
+
+// Validate reports the first thing wrong with l, naming the field (by its
+// JSON name) and the value. Errors wrap ErrInvalid.
+func (l Layout) Validate() error {
+	if err := checkPad(l.PadBytes); err != nil {
+		return errorf("pad_bytes: %v", err)
+	}
+	if err := checkRingSize(l.RingSize); err != nil {
+		return errorf("ring_size: %v", err)
+	}
+	if l.EventSize < 0 {
+		return errorf("event_size %d is negative", l.EventSize)
+	}
+	if !l.Wait.Valid() {
+		return errorf("wait_strategy %q is not one of %v", l.Wait, WaitKinds())
+	}
+	return nil
+}
+
+// WithLayout applies a layout's pad size, ring size and wait strategy to a
+// Bus, as if by WithPad, WithSize and WithWaitStrategy; later options
+// override it. An invalid layout is an error naming its field.
+func WithLayout(l Layout) Option {
+	return func(o *options) error {
+		if err := l.Validate(); err != nil {
+			return fmt.Errorf("WithLayout: %w", err)
+		}
+		ws, err := NewWaitStrategy(l.Wait)
+		if err != nil {
+			return err
+		}
+		o.pad, o.size, o.wait = l.PadBytes, l.RingSize, ws
+		o.set |= optPad | optSize | optWait
+		return nil
+	}
+}
+
+// PinFunc pins the calling goroutine for the consumer with the given name
+// and position in the bus's consumer graph, and returns a function that
+// undoes the pinning. The bus calls it on each consumer's own goroutine
+// before that consumer's loop starts, so the bus itself needs no knowledge
+// of CPUs; package affinity builds one from a profile's plan. A PinFunc
+// that returns an error stops the consumer before it handles any event.
+type PinFunc func(name string, index int) (release func(), err error)
