@@ -50,7 +50,7 @@ func (h *handler) OnEvent(e *event, seq int64, _ bool) error { return h.c.see(h,
 // OnStart implements bus.StartHandler.
 func (h *handler) OnStart() error {
 	if n := h.starts.Add(1); n > 1 {
-		h.c.r.violate(Lifecycle, h.name, -1, -1, -1, fmt.Sprintf("OnStart ran %d times", n), "")
+		h.c.r.violate(Lifecycle, by(h.name), fmt.Sprintf("OnStart ran %d times", n))
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func (h *handler) OnStart() error {
 // OnShutdown implements bus.ShutdownHandler.
 func (h *handler) OnShutdown() {
 	if n := h.stops.Add(1); n > 1 {
-		h.c.r.violate(Lifecycle, h.name, -1, -1, -1, fmt.Sprintf("OnShutdown ran %d times", n), "")
+		h.c.r.violate(Lifecycle, by(h.name), fmt.Sprintf("OnShutdown ran %d times", n))
 	}
 }
 
@@ -88,38 +88,39 @@ func (c *consumer) see(h *handler, e *event, seq int64) error {
 	}
 	c.handled.Add(1)
 	if h.lifecycle && (h.starts.Load() != 1 || h.stops.Load() != 0) {
-		r.violate(Lifecycle, h.name, -1, -1, seq, fmt.Sprintf("handed an event after %d OnStart and %d OnShutdown calls", h.starts.Load(), h.stops.Load()), "")
+		r.violate(Lifecycle, by(h.name).at(seq), fmt.Sprintf("handed an event after %d OnStart and %d OnShutdown calls", h.starts.Load(), h.stops.Load()))
 	}
 	p, n := int(e.P), e.N
+	w := by(h.name).event(p, n).at(seq)
 	if p < 0 || p >= r.s.Producers || n < 0 || n >= int64(r.s.Events) || e.Check != tag(r.s.Seed, p, n) {
-		r.violate(Integrity, h.name, -1, -1, seq, fmt.Sprintf("the slot holds producer %d event %d check %#x: no producer wrote that", e.P, e.N, e.Check), "")
+		r.violate(Integrity, by(h.name).at(seq), fmt.Sprintf("the slot holds producer %d event %d check %#x: no producer wrote that", e.P, e.N, e.Check))
 		return nil
 	}
 	cnt := c.counts[p][n].Add(1)
 	if cnt > 1 {
-		r.violate(Duplicated, h.name, p, n, seq, fmt.Sprintf("handled %d times", cnt), "")
+		r.violate(Duplicated, w, fmt.Sprintf("handled %d times", cnt))
 	}
 	if c.ordered {
 		if seq != c.lastSeq+1 {
-			r.violate(ForwardOnly, h.name, p, n, seq, fmt.Sprintf("sequence %d follows sequence %d", seq, c.lastSeq), "")
+			r.violate(ForwardOnly, w, fmt.Sprintf("sequence %d follows sequence %d", seq, c.lastSeq))
 		}
 		c.lastSeq = seq
 		switch last := c.lastN[p]; {
 		case n > last+1:
-			r.violate(Lost, h.name, p, n, seq, fmt.Sprintf("events %d to %d of the producer were skipped", last+1, n-1), "")
+			r.violate(Lost, w, fmt.Sprintf("events %d to %d of the producer were skipped", last+1, n-1))
 		case n <= last && cnt == 1:
-			r.violate(Reordered, h.name, p, n, seq, fmt.Sprintf("seen after the producer's event %d", last), "")
+			r.violate(Reordered, w, fmt.Sprintf("seen after the producer's event %d", last))
 		}
 		c.lastN[p] = max(c.lastN[p], n)
 	} else {
 		if seq <= h.lastSeq {
-			r.violate(ForwardOnly, h.name, p, n, seq, fmt.Sprintf("worker took sequence %d after %d", seq, h.lastSeq), "")
+			r.violate(ForwardOnly, w, fmt.Sprintf("worker took sequence %d after %d", seq, h.lastSeq))
 		}
 		h.lastSeq = seq
 	}
 	for _, d := range c.deps {
 		if e.Marks[d.idx] != e.Check {
-			r.violate(Dependency, h.name, p, n, seq, fmt.Sprintf("handled before %s, which it follows, had handled it", d.name), "")
+			r.violate(Dependency, w, fmt.Sprintf("handled before %s, which it follows, had handled it", d.name))
 		}
 	}
 	slot.Marks[c.idx] = e.Check
@@ -165,7 +166,7 @@ func (r *run) runPoller(p *bus.Poller[event], h *handler) {
 			return
 		}
 		if err != nil {
-			r.violate(Outcome, h.name, -1, -1, -1, fmt.Sprintf("Poll returned %v", err), "")
+			r.violate(Outcome, by(h.name), fmt.Sprintf("Poll returned %v", err))
 			return
 		}
 		if st == bus.PollProcessing {
@@ -176,7 +177,7 @@ func (r *run) runPoller(p *bus.Poller[event], h *handler) {
 		case errors.Is(err, bus.ErrHalted), r.ctx.Err() != nil:
 			return
 		default:
-			r.violate(Outcome, h.name, -1, -1, -1, fmt.Sprintf("Poller.Wait returned %v", err), "")
+			r.violate(Outcome, by(h.name), fmt.Sprintf("Poller.Wait returned %v", err))
 			return
 		}
 	}

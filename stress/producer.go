@@ -65,12 +65,12 @@ func (pr *producer) run() {
 			return
 		}
 		if err != nil {
-			r.violate(Outcome, "", pr.id, pr.ok, -1, fmt.Sprintf("%s of %d returned %v", s.Publish, k, err), "")
+			r.violate(Outcome, wholeRun.event(pr.id, pr.ok), fmt.Sprintf("%s of %d returned %v", s.Publish, k, err))
 			return
 		}
 		pr.ok += int64(k)
 		if pr.ok != pr.next {
-			r.violate(Outcome, "", pr.id, pr.ok, -1, fmt.Sprintf("%s of %d filled %d events", s.Publish, k, pr.next-(pr.ok-int64(k))), "")
+			r.violate(Outcome, wholeRun.event(pr.id, pr.ok), fmt.Sprintf("%s of %d filled %d events", s.Publish, k, pr.next-(pr.ok-int64(k))))
 			return
 		}
 		pr.pub.Store(pr.ok)

@@ -91,7 +91,7 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 	}
 	if !opts.NoLeakCheck && r.firstViolation() == nil {
 		if err := goleak.Find(before); err != nil {
-			r.violate(Leak, "", -1, -1, -1, "goroutines outlived the run", err.Error())
+			r.violateDump(Leak, "goroutines outlived the run", err.Error())
 		}
 	}
 	return r.report(rep, start), r.result()

@@ -37,7 +37,7 @@ func (r *run) watch(ctx context.Context, stall time.Duration, finished <-chan st
 					r.first.Dump = dumpGoroutines()
 				}
 				r.mu.Unlock()
-				r.violate(Progress, "", -1, -1, -1, msg, dumpGoroutines())
+				r.violateDump(Progress, msg, dumpGoroutines())
 				return true
 			}
 			continue
@@ -47,7 +47,7 @@ func (r *run) watch(ctx context.Context, stall time.Duration, finished <-chan st
 			continue
 		}
 		if time.Since(lastAt) >= stall {
-			r.violate(Progress, "", -1, -1, -1, fmt.Sprintf("nothing moved for %v with %d events published, %d handled; the bus was halted", stall, r.published.Load(), r.handled()), dumpGoroutines())
+			r.violateDump(Progress, fmt.Sprintf("nothing moved for %v with %d events published, %d handled; the bus was halted", stall, r.published.Load(), r.handled()), dumpGoroutines())
 			stoppedAt = time.Now()
 			r.stop()
 		}
