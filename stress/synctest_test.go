@@ -160,8 +160,8 @@ func TestSyncShutdownDeadline(t *testing.T) {
 
 // slowShutdown publishes five events to a consumer that takes a second of
 // fake time over each, calls Shutdown with a 2.5s deadline, and returns
-// what Shutdown returned, when, and the events handled.
-func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration, handled string) {
+// when Shutdown returned, the events handled by then, and what it returned.
+func slowShutdown(t *testing.T, opts ...bus.Option) (at time.Duration, handled string, err error) {
 	b, h := slowBus(t, 8, opts...)
 	for range 5 {
 		if err := b.Publish(noop); err != nil {
@@ -172,7 +172,7 @@ func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration
 	defer cancel()
 	err = b.Shutdown(ctx)
 	handled, _ = h.got()
-	return err, time.Since(h.start), handled
+	return time.Since(h.start), handled, err
 }
 
 // TestSyncShutdownDeadlineInstant: Shutdown notices its deadline at the
@@ -181,7 +181,7 @@ func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration
 func TestSyncShutdownDeadlineInstant(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for _, opts := range [][]bus.Option{{bus.WithBatchLimit(1)}, nil} {
-			err, at, handled := slowShutdown(t, opts...)
+			at, handled, err := slowShutdown(t, opts...)
 			if !errors.Is(err, context.DeadlineExceeded) || at != 3*time.Second || handled != "[0@1s 1@2s 2@3s]" {
 				t.Errorf("batch limit %v: Shutdown = %v at %v after handling %s; want DeadlineExceeded at 3s, when the event in hand at the 2.5s deadline ends", opts != nil, err, at, handled)
 			}
