@@ -33,13 +33,6 @@ type runStats struct {
 
 func (r runStats) perSecond() float64 { return float64(r.events) / r.elapsed.Seconds() }
 
-func (r runStats) allocsPerEvent() float64 {
-	if r.events == 0 {
-		return 0
-	}
-	return float64(r.mallocs) / float64(r.events)
-}
-
 // stallLimit bounds every wait of a run for progress that does not come.
 const stallLimit = 10 * time.Second
 
