@@ -1,7 +1,8 @@
 // Package cmd_test holds the module's dependency rule as a test, in the
 // style of Go's own go/build/deps_test.go: one table says what each
 // package of the module may import, TestDependencies fails naming every
-// import the table does not allow. It lives in cmd, at
+// import the table does not allow, and docs/architecture.md prints the
+// table (TestArchitectureDoc keeps the two the same). It lives in cmd, at
 // the top of the stack, because a test there may look at every package
 // without any package importing it.
 package cmd_test
@@ -11,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -320,5 +322,54 @@ func TestTableIsLayered(t *testing.T) {
 				next = append(next, may[p]...)
 			}
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the table in docs/architecture.md from rules")
+
+// The table in docs/architecture.md lies between these lines.
+const (
+	docBegin = "<!-- begin deps table: written by cmd/deps_test.go from its rules; go test ./cmd -run ArchitectureDoc -update -->\n"
+	docEnd   = "<!-- end deps table -->\n"
+)
+
+// docTable renders rules as the Markdown table of docs/architecture.md.
+func docTable() string {
+	var b strings.Builder
+	b.WriteString("| package | may import of the module | may import from other modules |\n|---|---|---|\n")
+	code := func(ps []string) string {
+		if len(ps) == 0 {
+			return "nothing"
+		}
+		return "`" + strings.Join(ps, "`, `") + "`"
+	}
+	for _, r := range rules {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.pkg, code(r.ours), code(r.others))
+	}
+	return b.String()
+}
+
+// TestArchitectureDoc checks that docs/architecture.md prints rules as
+// they are; with -update it rewrites the table there.
+func TestArchitectureDoc(t *testing.T) {
+	file := filepath.Join(moduleRoot(t), "docs", "architecture.md")
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, rest, ok1 := strings.Cut(string(doc), docBegin)
+	old, after, ok2 := strings.Cut(rest, docEnd)
+	if !ok1 || !ok2 {
+		t.Fatalf("%s has no table between the lines\n%s%s", file, docBegin, docEnd)
+	}
+	want := docTable()
+	if old == want {
+		return
+	}
+	if !*update {
+		t.Fatalf("the table in %s is not the rules of cmd/deps_test.go; run go test ./cmd -run ArchitectureDoc -update\nwant:\n%s", file, want)
+	}
+	if err := os.WriteFile(file, []byte(before+docBegin+want+docEnd+after), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
