@@ -29,9 +29,9 @@
 //
 // # Guarantees
 //
-// The handlers are concrete types with no per-event call other than the
-// bus's own call of OnEvent, and no allocation per event on either side:
-// what is measured is the bus or the channels, not this package. A
+// On the bus every consumer is a concrete handler type, so the bus's own
+// call of OnEvent is the only call per event; neither side allocates per
+// event. What is measured is the bus or the channels, not this package. A
 // consumer's sum is written only by its own goroutine; Shutdown of the bus
 // (or the Sums channel of the channel version) synchronizes before reading
 // it.
