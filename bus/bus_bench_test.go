@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eventbus/eventbus/bus"
+	"github.com/eventbus/eventbus/bus/scenario"
 )
 
 type benchEvent struct{ v int64 }
@@ -31,6 +32,14 @@ func (h *runSumHandler) OnBatch(evs []benchEvent, _ int64, _ bool) (int, error) 
 	}
 	h.sum = sum
 	return len(evs), nil
+}
+
+// valueSum adds up the values of the scenarios' events.
+type valueSum struct{ sum int64 }
+
+func (h *valueSum) OnEvent(ev *scenario.Event, _ int64, _ bool) error {
+	h.sum += ev.V
+	return nil
 }
 
 func want(n int) int64 { return int64(n) * int64(n-1) / 2 }
@@ -182,11 +191,11 @@ func BenchmarkPad(b *testing.B) {
 	}
 	for _, pad := range bus.ValidPads() {
 		b.Run(fmt.Sprintf("load=bus/pad=%d", pad), func(b *testing.B) {
-			x, err := bus.New[sumEvent](bus.WithSize(1024), bus.WithPad(pad))
+			x, err := bus.New[scenario.Event](bus.WithSize(1024), bus.WithPad(pad))
 			if err != nil {
 				b.Fatal(err)
 			}
-			h1, h2 := &adder{f: value}, &adder{f: value}
+			h1, h2 := &valueSum{}, &valueSum{}
 			g := x.HandleEventsWith(h1, h2)
 			runBus(b, x, g.Sequences(), 1, 1)
 			check(b, "pad", h1.sum+h2.sum, 2*want(b.N))

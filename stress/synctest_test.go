@@ -18,8 +18,11 @@ import (
 // instead of parking hangs the test (and fails it at -timeout). Busy-spin
 // strategies never park, so only the blocking ones are used here.
 
+// clockHandler records when it handled each event and each timeout, as
+// "seq@time since start".
 type clockHandler struct {
 	start    time.Time
+	delay    time.Duration // each event takes this long
 	mu       sync.Mutex
 	events   []string
 	timeouts []string
@@ -29,6 +32,9 @@ type clockHandler struct {
 func (h *clockHandler) OnEvent(e *event, seq int64, _ bool) error {
 	if c := h.block[seq]; c != nil {
 		<-c
+	}
+	if h.delay > 0 {
+		time.Sleep(h.delay)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -50,6 +56,21 @@ func (h *clockHandler) got() (events, timeouts string) {
 }
 
 func noop(*event, int64) {}
+
+// slowBus starts a bus of size slots that parks with BlockingWait (opts
+// come after), whose one consumer takes a second over each event.
+func slowBus(t *testing.T, size int, opts ...bus.Option) (*bus.Bus[event], *clockHandler) {
+	b, err := bus.New[event](append([]bus.Option{bus.WithSize(size), bus.WithWaitStrategy(&bus.BlockingWait{})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &clockHandler{start: time.Now(), delay: time.Second}
+	b.HandleEventsWith(h)
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return b, h
+}
 
 func TestSyncTimeoutWaitFiresOnTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -139,17 +160,9 @@ func TestSyncShutdownDeadline(t *testing.T) {
 
 // slowShutdown publishes five events to a consumer that takes a second of
 // fake time over each, calls Shutdown with a 2.5s deadline, and returns
-// what Shutdown returned, when, and the events handled.
-func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration, handled string) {
-	b, _ := bus.New[event](append([]bus.Option{bus.WithSize(8), bus.WithWaitStrategy(&bus.BlockingWait{})}, opts...)...)
-	start := time.Now()
-	var got []string
-	b.HandleEventsWith(bus.HandlerFunc[event](func(e *event, seq int64, _ bool) error {
-		time.Sleep(time.Second)
-		got = append(got, fmt.Sprintf("%d@%v", seq, time.Since(start)))
-		return nil
-	}))
-	b.Start()
+// when Shutdown returned, the events handled by then, and what it returned.
+func slowShutdown(t *testing.T, opts ...bus.Option) (at time.Duration, handled string, err error) {
+	b, h := slowBus(t, 8, opts...)
 	for range 5 {
 		if err := b.Publish(noop); err != nil {
 			t.Fatal(err)
@@ -158,7 +171,8 @@ func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration
 	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	err = b.Shutdown(ctx)
-	return err, time.Since(start), fmt.Sprint(got)
+	handled, _ = h.got()
+	return time.Since(h.start), handled, err
 }
 
 // TestSyncShutdownDeadlineInstant: Shutdown notices its deadline at the
@@ -167,7 +181,7 @@ func slowShutdown(t *testing.T, opts ...bus.Option) (err error, at time.Duration
 func TestSyncShutdownDeadlineInstant(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for _, opts := range [][]bus.Option{{bus.WithBatchLimit(1)}, nil} {
-			err, at, handled := slowShutdown(t, opts...)
+			at, handled, err := slowShutdown(t, opts...)
 			if !errors.Is(err, context.DeadlineExceeded) || at != 3*time.Second || handled != "[0@1s 1@2s 2@3s]" {
 				t.Errorf("batch limit %v: Shutdown = %v at %v after handling %s; want DeadlineExceeded at 3s, when the event in hand at the 2.5s deadline ends", opts != nil, err, at, handled)
 			}
@@ -324,25 +338,17 @@ func TestSyncPollerWait(t *testing.T) {
 // milliseconds of polling at most after the last one.
 func TestSyncShutdownWaitsForSlowConsumers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b, _ := bus.New[event](bus.WithSize(4), bus.WithWaitStrategy(&bus.BlockingWait{}))
-		start := time.Now()
-		var handled []string
-		b.HandleEventsWith(bus.HandlerFunc[event](func(e *event, seq int64, _ bool) error {
-			time.Sleep(time.Second)
-			handled = append(handled, fmt.Sprintf("%d@%v", seq, time.Since(start)))
-			return nil
-		}))
-		b.Start()
+		b, h := slowBus(t, 4)
 		for range 3 {
 			b.Publish(noop)
 		}
 		if err := b.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(handled) != "[0@1s 1@2s 2@3s]" {
+		if handled, _ := h.got(); handled != "[0@1s 1@2s 2@3s]" {
 			t.Errorf("handled %v", handled)
 		}
-		if el := time.Since(start); el < 3*time.Second || el > 3*time.Second+5*time.Millisecond {
+		if el := time.Since(h.start); el < 3*time.Second || el > 3*time.Second+5*time.Millisecond {
 			t.Errorf("Shutdown returned at %v, want within 5ms of the last event, 3s", el)
 		}
 	})
@@ -354,15 +360,7 @@ func TestSyncShutdownWaitsForSlowConsumers(t *testing.T) {
 // its deadline by a ring's worth of events until bus commit c65a4ca).
 func TestSyncHaltStopsMidBatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b, _ := bus.New[event](bus.WithSize(8), bus.WithWaitStrategy(&bus.BlockingWait{}))
-		start := time.Now()
-		var got []string
-		b.HandleEventsWith(bus.HandlerFunc[event](func(e *event, seq int64, _ bool) error {
-			time.Sleep(time.Second)
-			got = append(got, fmt.Sprintf("%d@%v", seq, time.Since(start)))
-			return nil
-		}))
-		b.Start()
+		b, h := slowBus(t, 8)
 		b.Publish(noop)
 		synctest.Wait() // the consumer is in event 0's handler
 		for range 4 {
@@ -372,7 +370,8 @@ func TestSyncHaltStopsMidBatch(t *testing.T) {
 		synctest.Wait() // event 0 done; the consumer took 1-4 as one batch
 		b.Halt()
 		err := b.Wait()
-		if at := time.Since(start); err != nil || at != 2*time.Second || fmt.Sprint(got) != "[0@1s 1@2s]" {
+		got, _ := h.got()
+		if at := time.Since(h.start); err != nil || at != 2*time.Second || got != "[0@1s 1@2s]" {
 			t.Errorf("halted at 1s, in event 1's handler: Wait = %v at %v after handling %v; want nil at 2s after [0@1s 1@2s]", err, at, got)
 		}
 	})

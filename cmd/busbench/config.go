@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
+	"github.com/eventbus/eventbus/bus/scenario"
 )
 
 // config is the parsed command line.
@@ -43,9 +44,6 @@ type config struct {
 	// with Poller.Wait: another seam for experiments in tests.
 	pollSpin bool
 }
-
-// scenarioNames lists what -scenarios accepts, in the order they run.
-var scenarioNames = []string{"unicast", "pipeline", "multicast", "diamond", "seq2", "seq3", "pingpong"}
 
 // plotFormats lists the extensions -plot accepts.
 var plotFormats = []string{".svg", ".png", ".pdf"}
@@ -158,7 +156,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	// Build one bus to check the combination, so a bad layout is reported
 	// before anything runs.
-	if _, err := bus.New[event](c.busOptions(false)...); err != nil {
+	if _, err := bus.New[scenario.Event](c.busOptions(false)...); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
+	"github.com/eventbus/eventbus/bus/scenario"
 )
 
 // The ping-pong: an initiator goroutine sends a value to an echo goroutine
@@ -285,11 +286,11 @@ func pingTwoLines(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error
 // buses are; both goroutines wait with the bus's wait strategy
 // (Poller.Wait) and then Poll.
 func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
-	a, err := bus.New[event](c.busOptions(false)...)
+	a, err := bus.New[scenario.Event](c.busOptions(false)...)
 	if err != nil {
 		return err
 	}
-	b, err := bus.New[event](c.busOptions(false)...)
+	b, err := bus.New[scenario.Event](c.busOptions(false)...)
 	if err != nil {
 		return err
 	}
@@ -309,8 +310,8 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 			}
 		}()
 		var val int64
-		take := func(e *event, _ int64, _ bool) bool { val = e.v; return true }
-		reply := func(e *event, _ int64) { e.v = val }
+		take := func(e *scenario.Event, _ int64, _ bool) bool { val = e.V; return true }
+		reply := func(e *scenario.Event, _ int64) { e.V = val }
 		for {
 			if err := await(ctx, pa, take, c.pollSpin); err != nil {
 				if errors.Is(err, bus.ErrHalted) {
@@ -326,8 +327,8 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	initiate := func() error {
 		defer a.Halt()
 		var sent, got int64
-		ping := func(e *event, _ int64) { e.v = sent }
-		take := func(e *event, _ int64, _ bool) bool { got = e.v; return true }
+		ping := func(e *scenario.Event, _ int64) { e.V = sent }
+		take := func(e *scenario.Event, _ int64, _ bool) bool { got = e.V; return true }
 		return timeRoundTrips(lim, h, func(i int64) error {
 			sent = i
 			if err := a.Publish(ping); err != nil {
@@ -354,7 +355,7 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 // until it processes something (an experiment that leaves the wait
 // strategy out). Poll hands over every available event; a ping-pong has at
 // most one in flight.
-func await(ctx context.Context, p *bus.Poller[event], take func(*event, int64, bool) bool, spin bool) error {
+func await(ctx context.Context, p *bus.Poller[scenario.Event], take func(*scenario.Event, int64, bool) bool, spin bool) error {
 	if !spin {
 		if err := p.Wait(ctx); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/eventbus/eventbus/bus/scenario"
 	"github.com/eventbus/eventbus/probe"
 )
 
@@ -182,9 +183,9 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 	if c.events == 0 {
 		r.Config.DurationNS = c.duration.Nanoseconds()
 	}
-	var todo []scenario
-	for _, sc := range scenarios() {
-		if slices.Contains(c.scenarios, sc.name) {
+	var todo []scenario.Scenario
+	for _, sc := range scenario.All() {
+		if slices.Contains(c.scenarios, sc.Name) {
 			todo = append(todo, sc)
 		}
 	}
@@ -216,8 +217,8 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 	return r, nil
 }
 
-func runScenario(c *config, sc scenario, pg *progress) (ScenarioResult, error) {
-	res := ScenarioResult{Name: sc.name, Title: sc.title, Producers: sc.producers, Consumers: sc.consumers}
+func runScenario(c *config, sc scenario.Scenario, pg *progress) (ScenarioResult, error) {
+	res := ScenarioResult{Name: sc.Name, Title: sc.Title, Producers: sc.Producers, Consumers: sc.Consumers}
 	res.Bus.Batch, res.BusBatch.Batch = 1, c.batch
 	var mallocs [3]uint64
 	var busR, batchR []float64
@@ -226,17 +227,17 @@ func runScenario(c *config, sc scenario, pg *progress) (ScenarioResult, error) {
 		if err != nil {
 			return res, err
 		}
-		pg.step(sc.name + " channel")
+		pg.step(sc.Name + " channel")
 		b1, err := runBus(c, sc, 1)
 		if err != nil {
 			return res, err
 		}
-		pg.step(sc.name + " bus")
+		pg.step(sc.Name + " bus")
 		bn, err := runBus(c, sc, c.batch)
 		if err != nil {
 			return res, err
 		}
-		pg.step(fmt.Sprintf("%s bus batch %d", sc.name, c.batch))
+		pg.step(fmt.Sprintf("%s bus batch %d", sc.Name, c.batch))
 		for i, x := range []struct {
 			impl *Impl
 			st   runStats

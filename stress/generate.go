@@ -1,0 +1,141 @@
+package stress
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/eventbus/eventbus/bus"
+)
+
+// Generate returns the scenario for seed. The same seed gives the same
+// scenario in every process and on every platform (math/rand/v2's PCG).
+func Generate(seed uint64) Scenario {
+	r := rand.New(rand.NewPCG(seed, 0x5eed_b05_5b05_5eed))
+	s := Scenario{Seed: seed}
+	// Producers: one or two most often, up to eight.
+	switch x := r.IntN(10); {
+	case x < 3:
+		s.Producers = 1
+	case x < 6:
+		s.Producers = 2
+	default:
+		s.Producers = 3 + r.IntN(6)
+	}
+	s.Multi = s.Producers > 1 || r.IntN(3) == 0
+	s.Publish = allPublishModes[r.IntN(len(allPublishModes))]
+	// Ring sizes from 2 to 4096, tiny rings often: they wrap around and fill
+	// up all the time.
+	if r.IntN(2) == 0 {
+		s.RingSize = 1 << (1 + r.IntN(3)) // 2..8
+	} else {
+		s.RingSize = 1 << (1 + r.IntN(12)) // 2..4096
+	}
+	s.MaxBatch = 1
+	if s.Publish == PublishBatch || s.Publish == PublishTryBatch || s.Publish == PublishNext {
+		s.MaxBatch = 1 + r.IntN(min(s.RingSize, 32))
+	}
+	kinds := bus.WaitKinds()
+	s.Wait = kinds[r.IntN(len(kinds))]
+	if r.IntN(3) == 0 {
+		s.BatchLimit = 1 + r.IntN(8)
+	}
+	s.GOMAXPROCS = 1 + r.IntN(4)
+
+	s.Topology, s.Stages = generateGraph(r)
+
+	total := 200 + r.IntN(3800)
+	if s.Wait == bus.WaitBusySpin {
+		// Spinners that share a CPU hand over in preemption slices (10ms
+		// each): keep their runs short, and shorter still where they
+		// outnumber the Ps and the ring is small, so that a run stays under
+		// a second or so even under the race detector.
+		total = 20 + r.IntN(180)
+		if s.goroutines() > s.GOMAXPROCS {
+			total = min(total, 4*s.RingSize)
+		}
+	}
+	s.Events = max(1, total/s.Producers)
+
+	if r.IntN(4) == 0 {
+		s.SlowEvery = 1 + r.IntN(200)
+		if r.IntN(2) == 0 {
+			s.SlowFor = time.Duration(10+r.IntN(200)) * time.Microsecond
+		}
+	}
+
+	// Failing handlers in a third of the scenarios, never in a poller.
+	if fallible := s.fallible(); len(fallible) > 0 && r.IntN(3) == 0 {
+		s.Fail = FailError
+		if r.IntN(2) == 0 {
+			s.Fail = FailPanic
+		}
+		s.FailAt = fallible[r.IntN(len(fallible))]
+		if r.IntN(2) == 0 {
+			s.Policy = PolicySkip
+			s.FailEvery = 2 + r.IntN(50)
+		} else {
+			s.Policy = PolicyStop
+			s.FailEvery = r.IntN(s.Events)
+		}
+	} else {
+		s.Policy = PolicyStop
+		if r.IntN(2) == 0 {
+			s.Policy = PolicySkip
+		}
+	}
+
+	switch x := r.IntN(4); {
+	case x < 2:
+		s.End = EndDrain
+	case x == 2:
+		s.End = EndShutdown
+	default:
+		s.End = EndHalt
+	}
+	if s.End != EndDrain {
+		s.EndAfter = r.IntN(s.Events*s.Producers + 1)
+	}
+	if s.pollers() > 0 && r.IntN(2) == 0 {
+		s.PollBreak = 1 + r.IntN(16)
+	}
+	return s
+}
+
+// generateGraph draws a consumer graph from r: its topology's name and
+// its stages.
+func generateGraph(r *rand.Rand) (string, []Stage) {
+	h := func(w int) Stage { return Stage{StageHandlers, w} }
+	switch r.IntN(6) {
+	case 0:
+		return "parallel", []Stage{h(1 + r.IntN(4))}
+	case 1:
+		st := make([]Stage, 2+r.IntN(3))
+		for i := range st {
+			st[i] = h(1)
+		}
+		return "pipeline", st
+	case 2:
+		st := []Stage{h(2 + r.IntN(2)), h(1)}
+		if r.IntN(2) == 0 {
+			st = append(st, h(1+r.IntN(2)))
+		}
+		return "diamond", st
+	case 3:
+		st := []Stage{{StagePool, 1 + r.IntN(4)}}
+		if r.IntN(2) == 0 {
+			st = append(st, h(1))
+		}
+		return "pool", st
+	case 4:
+		if r.IntN(2) == 0 {
+			return "poller", []Stage{{StagePoller, 1 + r.IntN(2)}}
+		}
+		return "poller", []Stage{h(1 + r.IntN(2)), {StagePoller, 1}}
+	default:
+		st := []Stage{h(1 + r.IntN(2)), {StagePool, 2 + r.IntN(2)}, h(1)}
+		if r.IntN(2) == 0 {
+			st = append(st, Stage{StagePoller, 1})
+		}
+		return "mixed", st
+	}
+}
