@@ -32,8 +32,8 @@
 // says which file and what was assumed. Errors wrap ErrMalformed, ErrMissing,
 // ErrBadRoot, ErrUnsupported or ErrStalled and name the file or value.
 //
-// CPU lists use CPUSet, which parses and prints the kernel's format
-// ("0-3,8-11") and always yields CPUs in numeric order.
+// CPU lists use affinity.CPUSet, which parses and prints the kernel's
+// format ("0-3,8-11") and always yields CPUs in numeric order.
 //
 // # Measurements
 //

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // MeasureOptions bounds and reports on Measure. The zero value measures
@@ -59,7 +61,7 @@ const falseSharingReference = 512
 // (ErrUnsupported otherwise). It observes ctx and every wait in it is
 // bounded in time; a partner thread that stops answering three times in a
 // row ends the measurement with ErrStalled.
-func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurements, error) {
+func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Measurements, error) {
 	if !canPin {
 		return nil, fmt.Errorf("%w: measurements pin threads, which needs Linux", ErrUnsupported)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 func TestSpread(t *testing.T) {
@@ -25,7 +27,7 @@ func TestSpread(t *testing.T) {
 }
 
 func TestMeasureNeedsTwoCPUs(t *testing.T) {
-	_, err := Measure(context.Background(), NewCPUSet(0), MeasureOptions{Budget: time.Millisecond})
+	_, err := Measure(context.Background(), affinity.NewCPUSet(0), MeasureOptions{Budget: time.Millisecond})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Measure on one CPU: err = %v, want ErrUnsupported", err)
 	}
@@ -98,7 +100,7 @@ func TestMeasureShape(t *testing.T) {
 	}
 }
 
-func usableHere(t *testing.T) CPUSet {
+func usableHere(t *testing.T) affinity.CPUSet {
 	t.Helper()
 	s, err := NewDefaultFS().Read()
 	if err != nil {
@@ -140,7 +142,7 @@ func TestMeasureNeedsTwoPs(t *testing.T) {
 		t.Skip("no pinning on this OS")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	_, err := Measure(context.Background(), NewCPUSet(0, 1), MeasureOptions{Budget: 100 * time.Millisecond})
+	_, err := Measure(context.Background(), affinity.NewCPUSet(0, 1), MeasureOptions{Budget: 100 * time.Millisecond})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Measure with GOMAXPROCS 1: err = %v, want ErrUnsupported", err)
 	}

@@ -5,22 +5,23 @@ package probe
 import (
 	"fmt"
 
+	"github.com/eventbus/eventbus/affinity"
 	"golang.org/x/sys/unix"
 )
 
 // schedGetaffinity returns the CPUs the calling thread may run on.
-func schedGetaffinity() (CPUSet, error) {
+func schedGetaffinity() (affinity.CPUSet, error) {
 	var m unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &m); err != nil {
-		return CPUSet{}, fmt.Errorf("sched_getaffinity: %w", err)
+		return affinity.CPUSet{}, fmt.Errorf("sched_getaffinity: %w", err)
 	}
 	var cpus []int
-	for c := 0; c < len(m)*64 && c <= MaxCPU; c++ {
+	for c := 0; c < len(m)*64 && c <= affinity.MaxCPU; c++ {
 		if m.IsSet(c) {
 			cpus = append(cpus, c)
 		}
 	}
-	return NewCPUSet(cpus...), nil
+	return affinity.NewCPUSet(cpus...), nil
 }
 
 // pinThread restricts the calling OS thread to cpu. The caller must hold

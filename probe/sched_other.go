@@ -2,10 +2,14 @@
 
 package probe
 
-import "fmt"
+import (
+	"fmt"
 
-func schedGetaffinity() (CPUSet, error) {
-	return CPUSet{}, fmt.Errorf("%w: sched_getaffinity is Linux only", ErrUnsupported)
+	"github.com/eventbus/eventbus/affinity"
+)
+
+func schedGetaffinity() (affinity.CPUSet, error) {
+	return affinity.CPUSet{}, fmt.Errorf("%w: sched_getaffinity is Linux only", ErrUnsupported)
 }
 
 func pinThread(cpu int) error {
