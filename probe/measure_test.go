@@ -34,7 +34,7 @@ func TestMeasureNeedsTwoCPUs(t *testing.T) {
 }
 
 func TestMeasureCanceled(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -52,7 +52,7 @@ func TestMeasureCanceled(t *testing.T) {
 // TestMeasureShape runs the real measurement briefly and checks the shape of
 // the result, not the speed of this machine.
 func TestMeasureShape(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	cpus := usableHere(t)
@@ -100,6 +100,25 @@ func TestMeasureShape(t *testing.T) {
 	}
 }
 
+// TestMeasureUnpinnableCPU checks that a CPU the affinity package cannot
+// pin to ends the measurement with an error naming why.
+func TestMeasureUnpinnableCPU(t *testing.T) {
+	if !canPin() {
+		t.Skip("no pinning on this OS")
+	}
+	cpus := affinity.NewCPUSet(usableHere(t).CPUs()[0], affinity.MaxCPU)
+	_, err := Measure(context.Background(), cpus, MeasureOptions{Budget: 100 * time.Millisecond, Runs: 1})
+	if !errors.Is(err, ErrUnsupported) || !(errors.Is(err, affinity.ErrOffline) || errors.Is(err, affinity.ErrNotAllowed)) {
+		t.Errorf("Measure on %q: err = %v, want ErrUnsupported and affinity.ErrOffline or ErrNotAllowed", cpus, err)
+	}
+}
+
+// canPin reports whether the affinity package can pin threads here.
+func canPin() bool {
+	_, err := affinity.Allowed()
+	return !errors.Is(err, affinity.ErrUnsupported)
+}
+
 func usableHere(t *testing.T) affinity.CPUSet {
 	t.Helper()
 	s, err := NewDefaultFS().Read()
@@ -138,7 +157,7 @@ func TestRetryStalled(t *testing.T) {
 }
 
 func TestMeasureNeedsTwoPs(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))

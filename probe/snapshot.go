@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -213,10 +214,11 @@ func (fsys FS) readEfficiency(cpus []CPU) Fact[affinity.CPUSet] {
 
 func (fsys FS) readProcess(n *notes, online Fact[affinity.CPUSet]) Process {
 	var p Process
-	if fsys.live && canPin {
-		if s, err := schedGetaffinity(); err == nil {
+	if fsys.live {
+		switch s, err := affinity.Allowed(); {
+		case err == nil:
 			p.Allowed = known(s, "sched_getaffinity")
-		} else {
+		case !errors.Is(err, affinity.ErrUnsupported):
 			n.add(err.Error())
 		}
 	}
