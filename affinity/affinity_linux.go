@@ -189,7 +189,7 @@ func getaffinity() (CPUSet, error) {
 		var w []uint64
 		for c := 0; c < n; c++ {
 			if s.IsSet(c) {
-				w = setBit(w, c)
+				w = setRange(w, c, c)
 			}
 		}
 		return CPUSet{words: trim(w)}, nil
@@ -295,7 +295,7 @@ func threads() ([]Thread, error) {
 		var set []uint64
 		for _, c := range status.CpusAllowedList {
 			if c <= MaxCPU {
-				set = setBit(set, int(c))
+				set = setRange(set, int(c), int(c))
 			}
 		}
 		label, pinned := labels[p.PID]

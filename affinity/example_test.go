@@ -15,12 +15,15 @@ func ExampleParseCPUList() {
 		return
 	}
 	fmt.Println(set, set.Len(), set.Contains(9), set.CPUs()[:5])
+	isolated := affinity.MustParseCPUList("2-3,10")
+	fmt.Println(set.Intersect(isolated), set.Difference(isolated))
 
-	_, err = affinity.ParseCPUList("0-3,")
+	_, err = affinity.ParseCPUList("0-3,x")
 	fmt.Println(err)
 	// Output:
 	// 0-3,8-11 8 true [0 1 2 3 8]
-	// affinity: bad cpu list "0-3,": "": missing cpu number
+	// 2-3,10 0-1,8-9,11
+	// affinity: bad cpu list "0-3,x": element 2 "x": "x" is not a cpu number
 }
 
 func ExampleCheckProfile() {

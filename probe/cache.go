@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // Cache is one CPU cache as sysfs describes it in cpuN/cache/indexM.
@@ -17,7 +19,7 @@ type Cache struct {
 	// LineSize is coherency_line_size in bytes, 0 when unknown.
 	LineSize int `json:"line_size,omitempty"`
 	// SharedWith lists the CPUs that share this cache (shared_cpu_list).
-	SharedWith CPUSet `json:"shared_with"`
+	SharedWith affinity.CPUSet `json:"shared_with"`
 }
 
 // cacheFiles are the files of one cache/indexM directory, by field.
@@ -96,7 +98,7 @@ func (fsys FS) readCaches(id int, n *notes) []Cache {
 			continue
 		}
 		if c.SharedWith.IsEmpty() {
-			c.SharedWith = NewCPUSet(id)
+			c.SharedWith = affinity.NewCPUSet(id)
 		}
 		out = append(out, c)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 const (
@@ -94,7 +96,7 @@ type cgroupView struct {
 	version Fact[int]
 	path    Fact[string]
 	quota   Fact[float64]
-	cpuset  Fact[CPUSet]
+	cpuset  Fact[affinity.CPUSet]
 }
 
 // dirs returns the cgroup directories below mount to look in for the
@@ -239,7 +241,7 @@ func (fsys FS) readV1Quota(l *cgroupLine, n *notes) Fact[float64] {
 
 // readCpuset reads the first of the named files found from the leaf cgroup
 // upwards.
-func (fsys FS) readCpuset(mount, p string, files ...string) Fact[CPUSet] {
+func (fsys FS) readCpuset(mount, p string, files ...string) Fact[affinity.CPUSet] {
 	for _, d := range fsys.cgroupDirs(mount, p) {
 		for _, f := range files {
 			s, err := fsys.readCPUList(path.Join(d, f))
@@ -247,11 +249,11 @@ func (fsys FS) readCpuset(mount, p string, files ...string) Fact[CPUSet] {
 				return s
 			}
 			if err != nil && !isNotExist(err) {
-				return Fact[CPUSet]{}
+				return Fact[affinity.CPUSet]{}
 			}
 		}
 	}
-	return Fact[CPUSet]{}
+	return Fact[affinity.CPUSet]{}
 }
 
 func isNotExist(err error) bool { return err != nil && errors.Is(err, fs.ErrNotExist) }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 func TestConflicts(t *testing.T) {
@@ -19,11 +21,11 @@ func TestConflicts(t *testing.T) {
 		{"L2 sizes", func(s *Snapshot) { s.Hardware.L2 = known(512<<10, "cpuid") }, "L2 size", "cpuid says L2 is 512K"},
 		{"hybrid without E-cores", func(s *Snapshot) {
 			s.Hardware.Hybrid = known(true, "cpuid")
-			s.OS.Efficiency = known(CPUSet{}, "capacity")
+			s.OS.Efficiency = known(affinity.CPUSet{}, "capacity")
 		}, "core types", "hybrid"},
-		{"allowed offline CPUs", func(s *Snapshot) { s.Process.Allowed = known(MustParseCPUSet("0-5"), "status") }, "allowed CPUs", "CPUs 4-5"},
+		{"allowed offline CPUs", func(s *Snapshot) { s.Process.Allowed = known(affinity.MustParseCPUList("0-5"), "status") }, "allowed CPUs", "CPUs 4-5"},
 		{"allowed outside cpuset", func(s *Snapshot) {
-			s.Process.Cpuset = known(MustParseCPUSet("0-1"), "cpuset")
+			s.Process.Cpuset = known(affinity.MustParseCPUList("0-1"), "cpuset")
 			s.Process.GOMAXPROCS = known(2, "runtime")
 		}, "allowed CPUs", "outside the cgroup cpuset"},
 		{"GOMAXPROCS above quota", func(s *Snapshot) { s.Process.Quota = known(1.5, "cpu.max") }, "GOMAXPROCS", "quota is 1.5 CPUs"},

@@ -1,5 +1,7 @@
 package probe
 
+import "github.com/eventbus/eventbus/affinity"
+
 const (
 	fileOnline   = "sys/devices/system/cpu/online"
 	fileIsolated = "sys/devices/system/cpu/isolated"
@@ -9,14 +11,14 @@ const (
 )
 
 // readCPUList reads a sysfs file that holds one cpu list.
-func (fsys FS) readCPUList(rel string) (Fact[CPUSet], error) {
+func (fsys FS) readCPUList(rel string) (Fact[affinity.CPUSet], error) {
 	b, err := fsys.readFile(rel)
 	if err != nil {
-		return Fact[CPUSet]{}, err
+		return Fact[affinity.CPUSet]{}, err
 	}
 	s, err := parseCPUListFile(name(rel), b)
 	if err != nil {
-		return Fact[CPUSet]{}, err
+		return Fact[affinity.CPUSet]{}, err
 	}
 	return known(s, name(rel)), nil
 }

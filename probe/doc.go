@@ -32,18 +32,19 @@
 // says which file and what was assumed. Errors wrap ErrMalformed, ErrMissing,
 // ErrBadRoot, ErrUnsupported or ErrStalled and name the file or value.
 //
-// CPU lists use CPUSet, which parses and prints the kernel's format
-// ("0-3,8-11") and always yields CPUs in numeric order.
+// CPU lists use affinity.CPUSet, which parses and prints the kernel's
+// format ("0-3,8-11") and always yields CPUs in numeric order; the live
+// affinity mask comes from affinity.Allowed.
 //
 // # Measurements
 //
-// Measure pins pairs of OS threads (runtime.LockOSThread and
-// sched_setaffinity) and measures the CAS round trip between each pair of
-// usable CPUs, repeating runs on fresh threads to tell stable figures from
-// bimodal ones (common on VMs), and the smallest distance between two
-// counters at which their writers stop slowing each other. It is bounded by
-// a time budget, observes its context, and every spin in it gives up after
-// a fixed stall timeout. It needs Linux and two usable CPUs.
+// Measure pins pairs of OS threads with affinity.PinCPU and measures the
+// CAS round trip between each pair of usable CPUs, repeating runs on fresh
+// threads to tell stable figures from bimodal ones (common on VMs), and the
+// smallest distance between two counters at which their writers stop
+// slowing each other. It is bounded by a time budget, observes its
+// context, and every spin in it gives up after a fixed stall timeout. It
+// needs Linux and two usable CPUs.
 //
 // # Recommendation
 //

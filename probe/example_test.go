@@ -6,23 +6,6 @@ import (
 	"github.com/eventbus/eventbus/probe"
 )
 
-func ExampleParseCPUSet() {
-	s, err := probe.ParseCPUSet("8-11,0-3,2")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(s, s.Len(), s.CPUs())
-	isolated := probe.MustParseCPUSet("2-3,10")
-	fmt.Println(s.Intersect(isolated), s.Difference(isolated))
-
-	_, err = probe.ParseCPUSet("0-3,x")
-	fmt.Println(err)
-	// Output:
-	// 0-3,8-11 8 [0 1 2 3 8 9 10 11]
-	// 2-3,10 0-1,8-9,11
-	// probe: malformed input: cpu list "0-3,x": "x" is not a cpu number
-}
-
 // Read a captured two-socket server and print what the probe recommends.
 func ExampleRecommend() {
 	fsys, err := probe.NewFS("testdata/server-2s-smt2")

@@ -16,8 +16,8 @@ import (
 // Capture. Its zero value is not usable; call NewFS or NewDefaultFS.
 //
 // Only an FS rooted at "/" is live: it takes the hardware view from the
-// CPUID instruction, the allowed CPUs from sched_getaffinity and GOMAXPROCS
-// from the runtime. Any other root is a replay, and every fact comes from
+// CPUID instruction, the allowed CPUs from sched_getaffinity (through
+// affinity.Allowed) and GOMAXPROCS from the runtime. Any other root is a replay, and every fact comes from
 // files in the tree.
 type FS struct {
 	root string

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // MeasureOptions bounds and reports on Measure. The zero value measures
@@ -59,9 +61,9 @@ const falseSharingReference = 512
 // (ErrUnsupported otherwise). It observes ctx and every wait in it is
 // bounded in time; a partner thread that stops answering three times in a
 // row ends the measurement with ErrStalled.
-func Measure(ctx context.Context, cpus CPUSet, opt MeasureOptions) (*Measurements, error) {
-	if !canPin {
-		return nil, fmt.Errorf("%w: measurements pin threads, which needs Linux", ErrUnsupported)
+func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Measurements, error) {
+	if _, err := affinity.Allowed(); errors.Is(err, affinity.ErrUnsupported) {
+		return nil, fmt.Errorf("%w: measurements pin threads: %w", ErrUnsupported, err)
 	}
 	if cpus.Len() < 2 {
 		return nil, fmt.Errorf("%w: measurements need two usable CPUs, have %q", ErrUnsupported, cpus)
@@ -190,14 +192,15 @@ type stopFlag struct {
 	_ [256 - 4]byte
 }
 
-// pinned runs f on a new goroutine locked to an OS thread pinned to cpu.
-// The thread is not unlocked, so it exits with the goroutine instead of
-// going back to the scheduler with a narrowed affinity mask.
+// pinned runs f on a new goroutine pinned to cpu by affinity.PinCPU. It
+// never releases the pin: the goroutine ends locked, so its thread exits
+// with it and every run starts on fresh threads. A CPU that cannot be
+// pinned (offline, not allowed, not confirmed) gives an error wrapping
+// ErrUnsupported and the affinity package's error.
 func pinned(wg *sync.WaitGroup, cpu int, errs chan<- error, f func()) {
 	wg.Go(func() {
-		runtime.LockOSThread()
-		if err := pinThread(cpu); err != nil {
-			errs <- err
+		if _, err := affinity.PinCPU(cpu); err != nil {
+			errs <- fmt.Errorf("%w: %w", ErrUnsupported, err)
 			return
 		}
 		f()

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 func TestSpread(t *testing.T) {
@@ -25,14 +27,14 @@ func TestSpread(t *testing.T) {
 }
 
 func TestMeasureNeedsTwoCPUs(t *testing.T) {
-	_, err := Measure(context.Background(), NewCPUSet(0), MeasureOptions{Budget: time.Millisecond})
+	_, err := Measure(context.Background(), affinity.NewCPUSet(0), MeasureOptions{Budget: time.Millisecond})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Measure on one CPU: err = %v, want ErrUnsupported", err)
 	}
 }
 
 func TestMeasureCanceled(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -50,7 +52,7 @@ func TestMeasureCanceled(t *testing.T) {
 // TestMeasureShape runs the real measurement briefly and checks the shape of
 // the result, not the speed of this machine.
 func TestMeasureShape(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	cpus := usableHere(t)
@@ -98,7 +100,26 @@ func TestMeasureShape(t *testing.T) {
 	}
 }
 
-func usableHere(t *testing.T) CPUSet {
+// TestMeasureUnpinnableCPU checks that a CPU the affinity package cannot
+// pin to ends the measurement with an error naming why.
+func TestMeasureUnpinnableCPU(t *testing.T) {
+	if !canPin() {
+		t.Skip("no pinning on this OS")
+	}
+	cpus := affinity.NewCPUSet(usableHere(t).CPUs()[0], affinity.MaxCPU)
+	_, err := Measure(context.Background(), cpus, MeasureOptions{Budget: 100 * time.Millisecond, Runs: 1})
+	if !errors.Is(err, ErrUnsupported) || !(errors.Is(err, affinity.ErrOffline) || errors.Is(err, affinity.ErrNotAllowed)) {
+		t.Errorf("Measure on %q: err = %v, want ErrUnsupported and affinity.ErrOffline or ErrNotAllowed", cpus, err)
+	}
+}
+
+// canPin reports whether the affinity package can pin threads here.
+func canPin() bool {
+	_, err := affinity.Allowed()
+	return !errors.Is(err, affinity.ErrUnsupported)
+}
+
+func usableHere(t *testing.T) affinity.CPUSet {
 	t.Helper()
 	s, err := NewDefaultFS().Read()
 	if err != nil {
@@ -136,11 +157,11 @@ func TestRetryStalled(t *testing.T) {
 }
 
 func TestMeasureNeedsTwoPs(t *testing.T) {
-	if !canPin {
+	if !canPin() {
 		t.Skip("no pinning on this OS")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	_, err := Measure(context.Background(), NewCPUSet(0, 1), MeasureOptions{Budget: 100 * time.Millisecond})
+	_, err := Measure(context.Background(), affinity.NewCPUSet(0, 1), MeasureOptions{Budget: 100 * time.Millisecond})
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Measure with GOMAXPROCS 1: err = %v, want ErrUnsupported", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // Node is one NUMA node.
@@ -12,7 +14,7 @@ type Node struct {
 	// ID is the node number.
 	ID int `json:"id"`
 	// CPUs are the node's CPUs (nodeN/cpulist).
-	CPUs CPUSet `json:"cpus"`
+	CPUs affinity.CPUSet `json:"cpus"`
 	// Distances are the ACPI SLIT distances from this node to each node, by
 	// node number (nodeN/distance); 10 is local.
 	Distances []int `json:"distances,omitempty"`

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
-// parseCPUListFile parses the content of a kernel file holding one cpu list.
-func parseCPUListFile(file string, data []byte) (CPUSet, error) {
-	s, err := ParseCPUSet(string(data))
+// parseCPUListFile parses the content of a kernel file holding one cpu
+// list. Its errors wrap ErrMalformed and affinity.ErrBadCPUList.
+func parseCPUListFile(file string, data []byte) (affinity.CPUSet, error) {
+	s, err := affinity.ParseCPUList(string(data))
 	if err != nil {
-		return CPUSet{}, fmt.Errorf("%s: %w", file, err)
+		return affinity.CPUSet{}, fmt.Errorf("%w: %s: %w", ErrMalformed, file, err)
 	}
 	return s, nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 func TestParseSize(t *testing.T) {
@@ -37,6 +39,17 @@ func TestParseIntFile(t *testing.T) {
 	_, err := parseIntFile("/sys/devices/system/cpu/cpu0/topology/core_id", []byte("x"))
 	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "core_id") {
 		t.Errorf("parseIntFile(x) error = %v, want ErrMalformed naming the file", err)
+	}
+}
+
+func TestParseCPUListFile(t *testing.T) {
+	s, err := parseCPUListFile("f", []byte("0-3,8\n"))
+	if err != nil || s.String() != "0-3,8" {
+		t.Errorf("parseCPUListFile(0-3,8) = %q, %v", s, err)
+	}
+	_, err = parseCPUListFile("/sys/devices/system/cpu/online", []byte("0-3,x\n"))
+	if !errors.Is(err, ErrMalformed) || !errors.Is(err, affinity.ErrBadCPUList) || !strings.Contains(err.Error(), "/sys/devices/system/cpu/online") {
+		t.Errorf("parseCPUListFile(0-3,x) error = %v, want ErrMalformed and affinity.ErrBadCPUList naming the file", err)
 	}
 }
 

@@ -96,8 +96,8 @@ func (r Recommendation) Profile(s *Snapshot) affinity.Profile {
 		Machine: affinity.Machine{
 			Hostname: s.OS.Hostname.Value,
 			CPUModel: s.Hardware.Model.Value,
-			Online:   affinity.NewCPUSet(s.OS.Online.Value.CPUs()...),
-			Allowed:  affinity.NewCPUSet(s.Usable().CPUs()...),
+			Online:   s.OS.Online.Value,
+			Allowed:  s.Usable(),
 			GOARCH:   s.Hardware.Arch.Value,
 		},
 		Layout:   r.Layout,
@@ -221,7 +221,7 @@ func count(n int, what string) string {
 }
 
 // coresSharing returns the number of physical cores among cpus, at least 1.
-func coresSharing(s *Snapshot, cpus CPUSet) int {
+func coresSharing(s *Snapshot, cpus affinity.CPUSet) int {
 	keys := map[string]bool{}
 	for _, id := range cpus.CPUs() {
 		c, ok := s.CPU(id)
@@ -235,8 +235,8 @@ func coresSharing(s *Snapshot, cpus CPUSet) int {
 
 // core is one physical core the planner may use.
 type core struct {
-	cpu      int    // the CPU chosen on this core
-	others   CPUSet // its SMT siblings, left idle
+	cpu      int             // the CPU chosen on this core
+	others   affinity.CPUSet // its SMT siblings, left idle
 	isolated bool
 	hasCPU0  bool
 	node     int
@@ -341,7 +341,7 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 		}
 	}
 	for _, g := range slices.Sorted(maps.Keys(governors)) {
-		why("cpus", "frequency governor %q on planned CPUs %s: set \"performance\" there for steady latency; a thread that wakes from sleep starts at a low clock", g, NewCPUSet(governors[g]...))
+		why("cpus", "frequency governor %q on planned CPUs %s: set \"performance\" there for steady latency; a thread that wakes from sleep starts at a low clock", g, affinity.NewCPUSet(governors[g]...))
 	}
 	return p
 }
@@ -360,7 +360,7 @@ func lastLevel(c CPU) (Cache, bool) {
 
 // collectCores groups the eligible CPUs by physical core and picks one CPU
 // per core, preferring an isolated one.
-func collectCores(s *Snapshot, eligible CPUSet) []core {
+func collectCores(s *Snapshot, eligible affinity.CPUSet) []core {
 	byKey := map[string]*core{}
 	var order []string
 	isolated := s.OS.Isolated.Value
@@ -389,7 +389,7 @@ func collectCores(s *Snapshot, eligible CPUSet) []core {
 	for _, key := range order {
 		k := byKey[key]
 		c, _ := s.CPU(k.cpu)
-		k.others = c.Siblings.Difference(NewCPUSet(k.cpu))
+		k.others = c.Siblings.Difference(affinity.NewCPUSet(k.cpu))
 		out = append(out, *k)
 	}
 	return out

@@ -125,13 +125,13 @@ func synthetic(n int) *Snapshot {
 	for i := range all {
 		all[i] = i
 	}
-	set := NewCPUSet(all...)
+	set := affinity.NewCPUSet(all...)
 	s.Hardware.Arch = known("amd64", "test")
 	s.OS.Online = known(set, "test")
 	s.OS.CacheLine = known(64, "test")
 	for i := range n {
-		s.OS.CPUs = append(s.OS.CPUs, CPU{ID: i, Core: i, Node: 0, Siblings: NewCPUSet(i), Caches: []Cache{
-			{Level: 2, Type: "Unified", Size: 1 << 20, LineSize: 64, SharedWith: NewCPUSet(i)},
+		s.OS.CPUs = append(s.OS.CPUs, CPU{ID: i, Core: i, Node: 0, Siblings: affinity.NewCPUSet(i), Caches: []Cache{
+			{Level: 2, Type: "Unified", Size: 1 << 20, LineSize: 64, SharedWith: affinity.NewCPUSet(i)},
 			{Level: 3, Type: "Unified", Size: 32 << 20, LineSize: 64, SharedWith: set},
 		}})
 	}
@@ -174,7 +174,7 @@ func TestRecommendRules(t *testing.T) {
 			}, "3 free cores for 5 threads: consumers first, the rest unpinned, no busy-spin"},
 		{"one usable CPU", func() *Snapshot {
 			s := synthetic(4)
-			s.Process.Allowed = known(NewCPUSet(0), "test")
+			s.Process.Allowed = known(affinity.NewCPUSet(0), "test")
 			return s
 		}, nil, Options{}, func(r Recommendation) bool {
 			return r.Affinity.Consumers[0].CPU == -1 && r.Affinity.Producers[0] == -1 && r.Layout.Wait != bus.WaitBusySpin
@@ -193,8 +193,8 @@ func TestRecommendRules(t *testing.T) {
 			"a clean 64 on x86 does not remove the prefetcher pair"},
 		{"isolated CPUs outside the affinity", func() *Snapshot {
 			s := synthetic(8)
-			s.OS.Isolated = known(NewCPUSet(6, 7), "test")
-			s.Process.Allowed = known(MustParseCPUSet("0-5"), "test")
+			s.OS.Isolated = known(affinity.NewCPUSet(6, 7), "test")
+			s.Process.Allowed = known(affinity.MustParseCPUList("0-5"), "test")
 			return s
 		}, nil, Options{}, func(r Recommendation) bool {
 			return strings.Contains(reasonsText(r), "taskset") && r.Affinity.Consumers[0].CPU == 1

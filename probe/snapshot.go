@@ -1,12 +1,15 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 const (
@@ -36,16 +39,16 @@ type OSView struct {
 	// Hostname is the machine's name.
 	Hostname Fact[string] `json:"hostname"`
 	// Online is the set of online CPUs.
-	Online Fact[CPUSet] `json:"online"`
+	Online Fact[affinity.CPUSet] `json:"online"`
 	// Isolated is the set of CPUs removed from the scheduler's balancing
 	// (isolcpus=); the empty set when the file says so.
-	Isolated Fact[CPUSet] `json:"isolated"`
+	Isolated Fact[affinity.CPUSet] `json:"isolated"`
 	// NohzFull is the set of CPUs with the scheduler tick stopped when
 	// they run one task (nohz_full=).
-	NohzFull Fact[CPUSet] `json:"nohz_full"`
+	NohzFull Fact[affinity.CPUSet] `json:"nohz_full"`
 	// Efficiency is the set of efficiency (small) cores of a hybrid or
 	// big.LITTLE processor, empty when all cores are alike.
-	Efficiency Fact[CPUSet] `json:"efficiency"`
+	Efficiency Fact[affinity.CPUSet] `json:"efficiency"`
 	// CacheLine is the largest coherency_line_size of a data or unified
 	// cache.
 	CacheLine Fact[int] `json:"cache_line"`
@@ -60,7 +63,7 @@ type OSView struct {
 type Process struct {
 	// Allowed is the affinity mask: sched_getaffinity when live, the
 	// Cpus_allowed_list of /proc/self/status in a captured tree.
-	Allowed Fact[CPUSet] `json:"allowed"`
+	Allowed Fact[affinity.CPUSet] `json:"allowed"`
 	// CgroupVersion is 1 or 2.
 	CgroupVersion Fact[int] `json:"cgroup_version"`
 	// Cgroup is the process's cgroup path.
@@ -69,7 +72,7 @@ type Process struct {
 	// per 100 ms period); 0 means no limit.
 	Quota Fact[float64] `json:"quota"`
 	// Cpuset is the cgroup's effective cpuset.
-	Cpuset Fact[CPUSet] `json:"cpuset"`
+	Cpuset Fact[affinity.CPUSet] `json:"cpuset"`
 	// GOMAXPROCS is the Go scheduler's limit on running goroutines.
 	GOMAXPROCS Fact[int] `json:"gomaxprocs"`
 }
@@ -77,11 +80,11 @@ type Process struct {
 // Usable returns the CPUs this process can really run on: the online CPUs
 // that are also allowed by its affinity and its cgroup cpuset (each only
 // when known).
-func (s *Snapshot) Usable() CPUSet {
+func (s *Snapshot) Usable() affinity.CPUSet {
 	u := s.OS.Online.Value
 	if !s.OS.Online.Known() {
 		for _, c := range s.OS.CPUs {
-			u = u.Union(NewCPUSet(c.ID))
+			u = u.Union(affinity.NewCPUSet(c.ID))
 		}
 	}
 	if s.Process.Allowed.Known() {
@@ -137,19 +140,19 @@ func (fsys FS) readOS(n *notes) OSView {
 		dirs := fsys.glob("sys/devices/system/cpu/cpu[0-9]*")
 		var ids []int
 		for _, d := range dirs {
-			if id, err := strconv.Atoi(strings.TrimPrefix(d, "sys/devices/system/cpu/cpu")); err == nil && id <= MaxCPU {
+			if id, err := strconv.Atoi(strings.TrimPrefix(d, "sys/devices/system/cpu/cpu")); err == nil && id <= affinity.MaxCPU {
 				ids = append(ids, id)
 			}
 		}
 		if len(ids) > 0 {
-			v.Online = known(NewCPUSet(ids...), "derived: /sys/devices/system/cpu/cpu* directories")
+			v.Online = known(affinity.NewCPUSet(ids...), "derived: /sys/devices/system/cpu/cpu* directories")
 			n.add(err.Error() + "; assuming every cpuN directory is online")
 		} else {
 			n.add(err.Error() + "; no per-CPU topology is known")
 		}
 	}
 	for _, x := range []struct {
-		dst  *Fact[CPUSet]
+		dst  *Fact[affinity.CPUSet]
 		file string
 		what string
 	}{
@@ -189,7 +192,7 @@ func (fsys FS) readOS(n *notes) OSView {
 
 // readEfficiency finds the efficiency cores: the cpu_atom PMU's CPUs on
 // Intel hybrid parts, else the CPUs whose cpu_capacity is below the largest.
-func (fsys FS) readEfficiency(cpus []CPU) Fact[CPUSet] {
+func (fsys FS) readEfficiency(cpus []CPU) Fact[affinity.CPUSet] {
 	if atom, err := fsys.readCPUList(fileAtomCPUs); err == nil {
 		return atom
 	}
@@ -198,7 +201,7 @@ func (fsys FS) readEfficiency(cpus []CPU) Fact[CPUSet] {
 		maxCap = max(maxCap, c.Capacity)
 	}
 	if maxCap == 0 {
-		return Fact[CPUSet]{}
+		return Fact[affinity.CPUSet]{}
 	}
 	var small []int
 	for _, c := range cpus {
@@ -206,15 +209,16 @@ func (fsys FS) readEfficiency(cpus []CPU) Fact[CPUSet] {
 			small = append(small, c.ID)
 		}
 	}
-	return known(NewCPUSet(small...), "derived: /sys/devices/system/cpu/cpu*/cpu_capacity below 3/4 of the largest")
+	return known(affinity.NewCPUSet(small...), "derived: /sys/devices/system/cpu/cpu*/cpu_capacity below 3/4 of the largest")
 }
 
-func (fsys FS) readProcess(n *notes, online Fact[CPUSet]) Process {
+func (fsys FS) readProcess(n *notes, online Fact[affinity.CPUSet]) Process {
 	var p Process
-	if fsys.live && canPin {
-		if s, err := schedGetaffinity(); err == nil {
+	if fsys.live {
+		switch s, err := affinity.Allowed(); {
+		case err == nil:
 			p.Allowed = known(s, "sched_getaffinity")
-		} else {
+		case !errors.Is(err, affinity.ErrUnsupported):
 			n.add(err.Error())
 		}
 	}

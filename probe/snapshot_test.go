@@ -183,7 +183,7 @@ func TestReadLive(t *testing.T) {
 	if !s.Hardware.Arch.Known() || !s.Process.GOMAXPROCS.Known() || s.Process.GOMAXPROCS.Source != "runtime" {
 		t.Errorf("live snapshot lacks arch or GOMAXPROCS: %+v %+v", s.Hardware.Arch, s.Process.GOMAXPROCS)
 	}
-	if canPin && s.Process.Allowed.Source != "sched_getaffinity" {
+	if canPin() && s.Process.Allowed.Source != "sched_getaffinity" {
 		t.Errorf("live allowed CPUs from %q, want sched_getaffinity", s.Process.Allowed.Source)
 	}
 }

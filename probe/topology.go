@@ -5,6 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // CPU is what sysfs says about one logical CPU.
@@ -19,7 +21,7 @@ type CPU struct {
 	Node int `json:"node"`
 	// Siblings is the set of hardware threads sharing this CPU's core,
 	// including the CPU itself (topology/thread_siblings_list).
-	Siblings CPUSet `json:"siblings"`
+	Siblings affinity.CPUSet `json:"siblings"`
 	// Capacity is the scheduler's relative capacity (cpu_capacity, 1024 for
 	// the biggest cores), 0 when the kernel does not say.
 	Capacity int `json:"capacity,omitempty"`

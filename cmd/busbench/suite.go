@@ -13,6 +13,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus/scenario"
 	"github.com/eventbus/eventbus/probe"
 )
@@ -295,7 +296,7 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 	if c.probe && p.pinned {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		m, err := probe.Measure(ctx, probe.NewCPUSet(p.cpus[0], p.cpus[1]), probe.MeasureOptions{Budget: time.Second, Runs: 3})
+		m, err := probe.Measure(ctx, affinity.NewCPUSet(p.cpus[0], p.cpus[1]), probe.MeasureOptions{Budget: time.Second, Runs: 3})
 		if err != nil {
 			res.Note = strings.TrimSpace(res.Note + " probe.Measure: " + err.Error())
 		} else if len(m.Latency) > 0 {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/probe"
 )
 
@@ -185,7 +186,7 @@ func lineText(hw, os probe.Fact[int]) string {
 	return strings.Join(parts, ", ")
 }
 
-func setText(f probe.Fact[probe.CPUSet]) string {
+func setText(f probe.Fact[affinity.CPUSet]) string {
 	if !f.Known() {
 		return "unknown"
 	}
