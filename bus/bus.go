@@ -54,28 +54,17 @@ type runner interface {
 // any it has a single producer, DefaultSize slots, DefaultPad() padding and
 // phased backoff.
 func New[T any](opts ...Option) (*Bus[T], error) {
-	o, err := applyOptions(opts, optLast-1)
+	o, err := parseOptions(opts, optLast-1)
 	if err != nil {
 		return nil, err
 	}
-	seqOpts := []Option{WithWaitStrategy(o.wait), WithPad(o.pad)}
-	b := &Bus[T]{opts: o, shutDone: make(chan struct{})}
+	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), shutDone: make(chan struct{})}
 	if o.multi {
-		b.mp, err = NewMultiProducerSequencer(o.size, seqOpts...)
-		if err == nil {
-			b.core = &b.mp.sequencerCore
-		}
+		b.mp = newMultiProducerSequencer(&o)
+		b.core = &b.mp.sequencerCore
 	} else {
-		b.sp, err = NewSingleProducerSequencer(o.size, seqOpts...)
-		if err == nil {
-			b.core = &b.sp.sequencerCore
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if b.ring, err = NewRing[T](o.size, o.pad); err != nil {
-		return nil, err
+		b.sp = newSingleProducerSequencer(&o)
+		b.core = &b.sp.sequencerCore
 	}
 	return b, nil
 }

@@ -21,17 +21,24 @@ type MultiProducerSequencer struct {
 // NewMultiProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewMultiProducerSequencer(size int, opts ...Option) (*MultiProducerSequencer, error) {
-	s := &MultiProducerSequencer{}
-	if err := s.init(size, opts); err != nil {
+	o, err := sequencerOptions(size, opts)
+	if err != nil {
 		return nil, err
 	}
+	return newMultiProducerSequencer(&o), nil
+}
+
+// newMultiProducerSequencer builds a sequencer from parsed options.
+func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
+	s := &MultiProducerSequencer{}
+	s.init(o)
 	s.cachedGating = s.arena.next()
-	s.avail = make([]atomic32, size)
+	s.avail = make([]atomic32, o.size)
 	for i := range s.avail {
 		s.avail[i].Store(-1)
 	}
 	s.waiters.New = func() any { return &Waiter{core: &s.sequencerCore, producer: true} }
-	return s, nil
+	return s
 }
 
 // Next claims the next n slots, waiting with the wait strategy while the

@@ -23,16 +23,23 @@ type SingleProducerSequencer struct {
 // NewSingleProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequencer, error) {
-	s := &SingleProducerSequencer{}
-	if err := s.init(size, opts); err != nil {
+	o, err := sequencerOptions(size, opts)
+	if err != nil {
 		return nil, err
 	}
+	return newSingleProducerSequencer(&o), nil
+}
+
+// newSingleProducerSequencer builds a sequencer from parsed options.
+func newSingleProducerSequencer(o *options) *SingleProducerSequencer {
+	s := &SingleProducerSequencer{}
+	s.init(o)
 	s.next, s.pub, s.cached = InitialSequence, InitialSequence, InitialSequence
 	s.waiter = Waiter{core: &s.sequencerCore, producer: true}
 	// Publish with a release store where the fences it needs are
 	// available (see fence.go).
 	s.notify.fence = relaxedPublishing()
-	return s, nil
+	return s
 }
 
 // Next claims the next n slots, waiting with the wait strategy while the
