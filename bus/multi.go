@@ -56,9 +56,10 @@ func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 	return s.claim(n, false)
 }
 
+// claim is Next, or TryNext when wait is false.
 func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err error) {
-	if n < 1 || int64(n) > s.size {
-		return 0, 0, s.checkClaim(n)
+	if err := s.checkClaim(n); err != nil {
+		return 0, 0, err
 	}
 	for {
 		if s.closed.isRaised() {
@@ -70,13 +71,8 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 		if faultsEnabled && faultActive(faultWrapOffByOne) {
 			wrap--
 		}
-		if faultsEnabled && faultActive(faultNoGatingCheck) {
-			if s.cursor.CompareAndSwap(cur, next) {
-				return cur + 1, next, nil
-			}
-			continue
-		}
-		if cached := s.cachedGating.Load(); wrap > cached || cached > cur {
+		gated := !faultsEnabled || !faultActive(faultNoGatingCheck)
+		if cached := s.cachedGating.Load(); gated && (wrap > cached || cached > cur) {
 			min := minSequence(s.gatingSeqs(), cur)
 			if wrap > min {
 				if !wait {
