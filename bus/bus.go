@@ -165,10 +165,7 @@ func (b *Bus[T]) addProcessors(deps []*Sequence, handlers []Handler[T]) *Group[T
 			panic("bus: nil Handler")
 		}
 		h, cfg := b.config(h)
-		p, err := NewBatchEventProcessor(b.ring, b.core.NewBarrier(deps...), h, cfg)
-		if err != nil {
-			panic(err) // unreachable: ring and barrier come from b
-		}
+		p := newBatchEventProcessor(b.ring, b.core.NewBarrier(deps...), h, cfg)
 		b.consumers = append(b.consumers, (*processorRunner[T])(p))
 		g.seqs = append(g.seqs, p.seq)
 	}
@@ -181,9 +178,6 @@ type processorRunner[T any] BatchEventProcessor[T]
 func (p *processorRunner[T]) run(ctx context.Context) error {
 	return (*BatchEventProcessor[T])(p).Run(ctx)
 }
-func (p *processorRunner[T]) progress() []*Sequence { return []*Sequence{p.seq} }
-func (p *processorRunner[T]) halt()                 { p.barrier.Halt() }
-func (p *processorRunner[T]) hasGoroutine() bool    { return true }
 
 // Named gives a handler a name, used in errors and to match the consumer
 // with a profile's affinity plan. The bus unwraps it, so it costs nothing
@@ -256,8 +250,6 @@ func depsOf(r runner) []*Sequence {
 	}
 	return nil
 }
-
-func (p *processorRunner[T]) deps() []*Sequence { return p.barrier.waiter.deps }
 
 // fail records the first consumer failure and halts the bus.
 func (b *Bus[T]) fail(err error) {
