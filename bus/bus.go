@@ -397,36 +397,43 @@ func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
 }
 
 func (b *Bus[T]) publish(n int, fill func(*T, int64), wait bool) error {
-	var lo, hi int64
-	var err error
-	if b.sp != nil {
-		if wait {
-			lo, hi, err = b.sp.Next(n)
-		} else {
-			lo, hi, err = b.sp.TryNext(n)
-		}
-		if err != nil {
-			return err
-		}
-		for s := lo; s <= hi; s++ {
-			fill(b.ring.Get(s), s)
-		}
-		b.sp.publishRange(hi)
-	} else {
-		if wait {
-			lo, hi, err = b.mp.Next(n)
-		} else {
-			lo, hi, err = b.mp.TryNext(n)
-		}
-		if err != nil {
-			return err
-		}
-		for s := lo; s <= hi; s++ {
-			fill(b.ring.Get(s), s)
-		}
-		b.mp.publishRange(lo, hi)
+	lo, hi, err := b.claim(n, wait)
+	if err != nil {
+		return err
 	}
+	for s := lo; s <= hi; s++ {
+		fill(b.ring.Get(s), s)
+	}
+	b.commit(lo, hi)
 	b.core.notify.wake()
+	return b.published()
+}
+
+// claim claims n slots from the bus's sequencer, waiting for room if wait
+// is set: the sequencer's Next, or TryNext.
+func (b *Bus[T]) claim(n int, wait bool) (lo, hi int64, err error) {
+	if b.mp != nil {
+		return b.mp.claim(n, wait)
+	}
+	if hi, ok := b.sp.claimFast(n); ok {
+		return hi - int64(n) + 1, hi, nil
+	}
+	return b.sp.claim(n, wait)
+}
+
+// commit publishes lo..hi, which claim returned.
+func (b *Bus[T]) commit(lo, hi int64) {
+	if b.mp != nil {
+		b.mp.publishRange(lo, hi)
+	} else {
+		b.sp.publishRange(hi)
+	}
+}
+
+// published is what a publish returns once its events are published:
+// ErrClosed if the bus closed meanwhile, since the events may then not be
+// handled, and nil otherwise.
+func (b *Bus[T]) published() error {
 	if b.core.closed.isRaised() {
 		return ErrClosed
 	}
@@ -437,10 +444,7 @@ func (b *Bus[T]) publish(n int, fill func(*T, int64), wait bool) error {
 // Ring().Get and then calls PublishRange; prefer Publish, which cannot
 // leave a claim unpublished. It returns ErrClosed after Shutdown or Halt.
 func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
-	if b.sp != nil {
-		return b.sp.Next(n)
-	}
-	return b.mp.Next(n)
+	return b.claim(n, true)
 }
 
 // PublishRange publishes slots claimed with Next. It returns an error
@@ -448,16 +452,13 @@ func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
 // the bus closed concurrently (the events may or may not be handled).
 func (b *Bus[T]) PublishRange(lo, hi int64) error {
 	var err error
-	if b.sp != nil {
-		err = b.sp.Publish(lo, hi)
-	} else {
+	if b.mp != nil {
 		err = b.mp.Publish(lo, hi)
+	} else {
+		err = b.sp.Publish(lo, hi)
 	}
 	if err != nil {
 		return err
 	}
-	if b.core.closed.isRaised() {
-		return ErrClosed
-	}
-	return nil
+	return b.published()
 }
