@@ -21,11 +21,7 @@ type MultiProducerSequencer struct {
 // NewMultiProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewMultiProducerSequencer(size int, opts ...Option) (*MultiProducerSequencer, error) {
-	o, err := sequencerOptions(size, opts)
-	if err != nil {
-		return nil, err
-	}
-	return newMultiProducerSequencer(&o), nil
+	return newSequencer(size, opts, newMultiProducerSequencer)
 }
 
 // newMultiProducerSequencer builds a sequencer from parsed options.

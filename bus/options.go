@@ -66,18 +66,18 @@ func parseOptions(opts []Option, allowed optBit) (options, error) {
 	return o, nil
 }
 
-// sequencerOptions parses the arguments of a public sequencer
-// constructor: a ring size and the options a sequencer accepts.
-func sequencerOptions(size int, opts []Option) (options, error) {
+// newSequencer is a public sequencer constructor: it parses a ring size
+// and the options a sequencer accepts, and builds the sequencer from them.
+func newSequencer[S any](size int, opts []Option, build func(*options) *S) (*S, error) {
 	o, err := parseOptions(opts, optWait|optPad)
 	if err != nil {
-		return o, err
+		return nil, err
 	}
 	if err := checkRingSize(size); err != nil {
-		return o, errorf("%v", err)
+		return nil, errorf("%v", err)
 	}
 	o.size = size
-	return o, nil
+	return build(&o), nil
 }
 
 // option returns an Option that fails with invalid when it is not nil,

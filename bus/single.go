@@ -23,11 +23,7 @@ type SingleProducerSequencer struct {
 // NewSingleProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequencer, error) {
-	o, err := sequencerOptions(size, opts)
-	if err != nil {
-		return nil, err
-	}
-	return newSingleProducerSequencer(&o), nil
+	return newSequencer(size, opts, newSingleProducerSequencer)
 }
 
 // newSingleProducerSequencer builds a sequencer from parsed options.
