@@ -18,7 +18,6 @@ import (
 type ev struct {
 	producer int
 	n        int
-	stage    int // set by upstream handlers, checked downstream
 }
 
 // seen records, per consumer, which (producer, n) events it handled.

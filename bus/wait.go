@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"fmt"
 	"runtime"
 	"time"
 )
@@ -271,23 +270,4 @@ func NewWaitStrategy(kind WaitKind) (WaitStrategy, error) {
 		return &PhasedBackoffWait{}, nil
 	}
 	return nil, errorf("wait strategy %q is not one of %v", kind, WaitKinds())
-}
-
-// kindOf names a built-in strategy, for messages.
-func kindOf(s WaitStrategy) string {
-	switch s.(type) {
-	case *BusySpinWait:
-		return string(WaitBusySpin)
-	case *YieldingWait:
-		return string(WaitYielding)
-	case *SleepingWait:
-		return string(WaitSleeping)
-	case *BlockingWait:
-		return string(WaitBlocking)
-	case *TimeoutBlockingWait:
-		return string(WaitTimeoutBlocking)
-	case *PhasedBackoffWait:
-		return string(WaitPhasedBackoff)
-	}
-	return fmt.Sprintf("%T", s)
 }
