@@ -120,7 +120,7 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	if !p.running.CompareAndSwap(0, 1) {
 		return errorf("BatchEventProcessor %s: Run called twice", p.cfg.Name)
 	}
-	stop, err := p.start(ctx)
+	stop, err := p.start(ctx, p.handler)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	for {
 		avail, waited, err := p.barrier.waitFor(next, !paced || p.barrier.waiter.gap <= 1)
 		if err != nil {
-			if end, err := p.waitFailed(p.seq.Load(), err); end {
+			if end, err := p.waitFailed(p.handler, p.seq.Load(), err); end {
 				return err
 			}
 			continue

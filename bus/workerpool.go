@@ -36,7 +36,7 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 }
 
 func (w *worker[T]) run(ctx context.Context) error {
-	stop, err := w.start(ctx)
+	stop, err := w.start(ctx, w.handler)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (w *worker[T]) run(ctx context.Context) error {
 		}
 		a, err := w.barrier.WaitFor(next)
 		if err != nil {
-			if end, err := w.waitFailed(next-1, err); end {
+			if end, err := w.waitFailed(w.handler, next-1, err); end {
 				return err
 			}
 			continue
