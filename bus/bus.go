@@ -46,6 +46,7 @@ type Bus[T any] struct {
 type runner interface {
 	run(ctx context.Context) error // nil for pollers
 	progress() []*Sequence         // the sequences downstream consumers and the producer wait on
+	deps() []*Sequence             // the sequences it waits on; none means the producer's
 	halt()
 	hasGoroutine() bool
 }
@@ -228,7 +229,7 @@ func (b *Bus[T]) Start() error {
 func (b *Bus[T]) leaves() []*Sequence {
 	followed := map[*Sequence]bool{}
 	for _, c := range b.consumers {
-		for _, d := range depsOf(c) {
+		for _, d := range c.deps() {
 			followed[d] = true
 		}
 	}
@@ -241,14 +242,6 @@ func (b *Bus[T]) leaves() []*Sequence {
 		}
 	}
 	return out
-}
-
-func depsOf(r runner) []*Sequence {
-	switch c := r.(type) {
-	case interface{ deps() []*Sequence }:
-		return c.deps()
-	}
-	return nil
 }
 
 // fail records the first consumer failure and halts the bus.
