@@ -38,23 +38,16 @@ func runBus(b *testing.B, x *bus.Bus[sumEvent], leaves []*bus.Sequence, producer
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		n := share(b.N, producers, p)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < n; {
-				k := min(batch, n-i)
-				err := x.PublishBatch(k, func(e *sumEvent, _ int64) { e.v = int64(i); i++ })
-				if err != nil {
-					b.Error(err)
-					return
-				}
+	produce(b.N, producers, func(n int) {
+		for i := 0; i < n; {
+			k := min(batch, n-i)
+			err := x.PublishBatch(k, func(e *sumEvent, _ int64) { e.v = int64(i); i++ })
+			if err != nil {
+				b.Error(err)
+				return
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	for _, s := range leaves {
 		for s.Load() < int64(b.N-1) {
 		}
@@ -63,6 +56,45 @@ func runBus(b *testing.B, x *bus.Bus[sumEvent], leaves []*bus.Sequence, producer
 	if err := x.Shutdown(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// produce runs producers goroutines, each calling publish with its share
+// of n events, and waits for them to return.
+func produce(n, producers int, publish func(n int)) {
+	var wg sync.WaitGroup
+	for p := 0; p < producers; p++ {
+		n := share(n, producers, p)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			publish(n)
+		}()
+	}
+	wg.Wait()
+}
+
+// benchChannel is the channel baseline for producers producers and one
+// consumer: each producer sends the values 0 to its share of b.N, and the
+// consumer adds them up.
+func benchChannel(b *testing.B, producers int) {
+	c := make(chan int64, chanBuf)
+	done := make(chan int64)
+	go func() {
+		var s int64
+		for v := range c {
+			s += v
+		}
+		done <- s
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N, producers, func(n int) {
+		for i := 0; i < n; i++ {
+			c <- int64(i)
+		}
+	})
+	close(c)
+	check(b, "channel", <-done, sumTo(b.N, producers))
 }
 
 // share is how many of n events producer p of producers publishes: an
@@ -98,7 +130,7 @@ func check(b *testing.B, what string, got, want int64) {
 }
 
 func BenchmarkScenarioUnicast1P1C(b *testing.B) {
-	b.Run("impl=channel", benchChannel)
+	b.Run("impl=channel", func(b *testing.B) { benchChannel(b, 1) })
 	for _, batch := range []int{1, 16} {
 		b.Run(fmt.Sprintf("impl=bus/batch=%d", batch), func(b *testing.B) {
 			x := newBus(b)
@@ -242,33 +274,7 @@ func BenchmarkScenarioDiamond1P3C(b *testing.B) {
 }
 
 func benchSequencerNP1C(b *testing.B, producers int) {
-	b.Run("impl=channel", func(b *testing.B) {
-		c := make(chan int64, chanBuf)
-		done := make(chan int64)
-		go func() {
-			var s int64
-			for v := range c {
-				s += v
-			}
-			done <- s
-		}()
-		b.ReportAllocs()
-		b.ResetTimer()
-		var wg sync.WaitGroup
-		for p := 0; p < producers; p++ {
-			n := share(b.N, producers, p)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < n; i++ {
-					c <- int64(i)
-				}
-			}()
-		}
-		wg.Wait()
-		close(c)
-		check(b, "sequencer", <-done, sumTo(b.N, producers))
-	})
+	b.Run("impl=channel", func(b *testing.B) { benchChannel(b, producers) })
 	for _, batch := range []int{1, 16} {
 		b.Run(fmt.Sprintf("impl=bus/batch=%d", batch), func(b *testing.B) {
 			x := newBus(b, bus.WithMultiProducer())
