@@ -11,8 +11,9 @@ import (
 // (pinning, OnStart, OnShutdown, the error policy, OnTimeout). Each loop
 // stays its own, with no call per event beyond the handler's. The
 // lifecycle's methods take the handler h, whose optional hooks they look
-// up when they run, rather than keeping the hooks: 64 bytes, so that a
-// BatchEventProcessor stays 128 (see TestProcessorLayout).
+// up when they run, rather than keeping the hooks: with 64-bit pointers
+// a consumer is 64 bytes, so that a BatchEventProcessor stays 128 (see
+// TestProcessorLayout).
 type consumer struct {
 	barrier *Barrier
 	seq     *Sequence
