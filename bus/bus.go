@@ -46,6 +46,7 @@ type Bus[T any] struct {
 type runner interface {
 	run(ctx context.Context) error // nil for pollers
 	progress() []*Sequence         // the sequences downstream consumers and the producer wait on
+	deps() []*Sequence             // the sequences it waits on; none means the producer's
 	halt()
 	hasGoroutine() bool
 }
@@ -54,28 +55,17 @@ type runner interface {
 // any it has a single producer, DefaultSize slots, DefaultPad() padding and
 // phased backoff.
 func New[T any](opts ...Option) (*Bus[T], error) {
-	o, err := applyOptions(opts, optLast-1)
+	o, err := parseOptions(opts, optLast-1)
 	if err != nil {
 		return nil, err
 	}
-	seqOpts := []Option{WithWaitStrategy(o.wait), WithPad(o.pad)}
-	b := &Bus[T]{opts: o, shutDone: make(chan struct{})}
+	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), shutDone: make(chan struct{})}
 	if o.multi {
-		b.mp, err = NewMultiProducerSequencer(o.size, seqOpts...)
-		if err == nil {
-			b.core = &b.mp.sequencerCore
-		}
+		b.mp = newMultiProducerSequencer(&o)
+		b.core = &b.mp.sequencerCore
 	} else {
-		b.sp, err = NewSingleProducerSequencer(o.size, seqOpts...)
-		if err == nil {
-			b.core = &b.sp.sequencerCore
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if b.ring, err = NewRing[T](o.size, o.pad); err != nil {
-		return nil, err
+		b.sp = newSingleProducerSequencer(&o)
+		b.core = &b.sp.sequencerCore
 	}
 	return b, nil
 }
@@ -176,10 +166,7 @@ func (b *Bus[T]) addProcessors(deps []*Sequence, handlers []Handler[T]) *Group[T
 			panic("bus: nil Handler")
 		}
 		h, cfg := b.config(h)
-		p, err := NewBatchEventProcessor(b.ring, b.core.NewBarrier(deps...), h, cfg)
-		if err != nil {
-			panic(err) // unreachable: ring and barrier come from b
-		}
+		p := newBatchEventProcessor(b.ring, b.core.NewBarrier(deps...), h, cfg)
 		b.consumers = append(b.consumers, (*processorRunner[T])(p))
 		g.seqs = append(g.seqs, p.seq)
 	}
@@ -192,9 +179,6 @@ type processorRunner[T any] BatchEventProcessor[T]
 func (p *processorRunner[T]) run(ctx context.Context) error {
 	return (*BatchEventProcessor[T])(p).Run(ctx)
 }
-func (p *processorRunner[T]) progress() []*Sequence { return []*Sequence{p.seq} }
-func (p *processorRunner[T]) halt()                 { p.barrier.Halt() }
-func (p *processorRunner[T]) hasGoroutine() bool    { return true }
 
 // Named gives a handler a name, used in errors and to match the consumer
 // with a profile's affinity plan. The bus unwraps it, so it costs nothing
@@ -245,7 +229,7 @@ func (b *Bus[T]) Start() error {
 func (b *Bus[T]) leaves() []*Sequence {
 	followed := map[*Sequence]bool{}
 	for _, c := range b.consumers {
-		for _, d := range depsOf(c) {
+		for _, d := range c.deps() {
 			followed[d] = true
 		}
 	}
@@ -259,16 +243,6 @@ func (b *Bus[T]) leaves() []*Sequence {
 	}
 	return out
 }
-
-func depsOf(r runner) []*Sequence {
-	switch c := r.(type) {
-	case interface{ deps() []*Sequence }:
-		return c.deps()
-	}
-	return nil
-}
-
-func (p *processorRunner[T]) deps() []*Sequence { return p.barrier.waiter.deps }
 
 // fail records the first consumer failure and halts the bus.
 func (b *Bus[T]) fail(err error) {
@@ -416,36 +390,43 @@ func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
 }
 
 func (b *Bus[T]) publish(n int, fill func(*T, int64), wait bool) error {
-	var lo, hi int64
-	var err error
-	if b.sp != nil {
-		if wait {
-			lo, hi, err = b.sp.Next(n)
-		} else {
-			lo, hi, err = b.sp.TryNext(n)
-		}
-		if err != nil {
-			return err
-		}
-		for s := lo; s <= hi; s++ {
-			fill(b.ring.Get(s), s)
-		}
-		b.sp.publishRange(hi)
-	} else {
-		if wait {
-			lo, hi, err = b.mp.Next(n)
-		} else {
-			lo, hi, err = b.mp.TryNext(n)
-		}
-		if err != nil {
-			return err
-		}
-		for s := lo; s <= hi; s++ {
-			fill(b.ring.Get(s), s)
-		}
-		b.mp.publishRange(lo, hi)
+	lo, hi, err := b.claim(n, wait)
+	if err != nil {
+		return err
 	}
+	for s := lo; s <= hi; s++ {
+		fill(b.ring.Get(s), s)
+	}
+	b.commit(lo, hi)
 	b.core.notify.wake()
+	return b.published()
+}
+
+// claim claims n slots from the bus's sequencer, waiting for room if wait
+// is set: the sequencer's Next, or TryNext.
+func (b *Bus[T]) claim(n int, wait bool) (lo, hi int64, err error) {
+	if b.mp != nil {
+		return b.mp.claim(n, wait)
+	}
+	if hi, ok := b.sp.claimFast(n); ok {
+		return hi - int64(n) + 1, hi, nil
+	}
+	return b.sp.claim(n, wait)
+}
+
+// commit publishes lo..hi, which claim returned.
+func (b *Bus[T]) commit(lo, hi int64) {
+	if b.mp != nil {
+		b.mp.publishRange(lo, hi)
+	} else {
+		b.sp.publishRange(hi)
+	}
+}
+
+// published is what a publish returns once its events are published:
+// ErrClosed if the bus closed meanwhile, since the events may then not be
+// handled, and nil otherwise.
+func (b *Bus[T]) published() error {
 	if b.core.closed.isRaised() {
 		return ErrClosed
 	}
@@ -456,10 +437,7 @@ func (b *Bus[T]) publish(n int, fill func(*T, int64), wait bool) error {
 // Ring().Get and then calls PublishRange; prefer Publish, which cannot
 // leave a claim unpublished. It returns ErrClosed after Shutdown or Halt.
 func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
-	if b.sp != nil {
-		return b.sp.Next(n)
-	}
-	return b.mp.Next(n)
+	return b.claim(n, true)
 }
 
 // PublishRange publishes slots claimed with Next. It returns an error
@@ -467,16 +445,13 @@ func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
 // the bus closed concurrently (the events may or may not be handled).
 func (b *Bus[T]) PublishRange(lo, hi int64) error {
 	var err error
-	if b.sp != nil {
-		err = b.sp.Publish(lo, hi)
-	} else {
+	if b.mp != nil {
 		err = b.mp.Publish(lo, hi)
+	} else {
+		err = b.sp.Publish(lo, hi)
 	}
 	if err != nil {
 		return err
 	}
-	if b.core.closed.isRaised() {
-		return ErrClosed
-	}
-	return nil
+	return b.published()
 }

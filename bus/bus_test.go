@@ -18,7 +18,6 @@ import (
 type ev struct {
 	producer int
 	n        int
-	stage    int // set by upstream handlers, checked downstream
 }
 
 // seen records, per consumer, which (producer, n) events it handled.
@@ -171,14 +170,7 @@ func TestHaltReleasesProducerBlockedOnFullRing(t *testing.T) {
 			go func() { done <- b.Publish(func(*ev, int64) {}) }()
 			time.Sleep(10 * time.Millisecond)
 			b.Halt()
-			select {
-			case err := <-done:
-				if !errors.Is(err, bus.ErrClosed) {
-					t.Fatalf("blocked Publish returned %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Halt left a producer blocked on a full ring")
-			}
+			awaitErr(t, done, bus.ErrClosed, "Halt with a producer blocked on a full ring")
 			close(g.release)
 			if err := b.Wait(); err != nil {
 				t.Fatal(err)

@@ -114,7 +114,6 @@ func ExampleMultiProducerSequencer() {
 
 // record is a handler that remembers the sequences it saw.
 type record struct {
-	name string
 	seen []int64
 }
 

@@ -13,17 +13,6 @@ import (
 // catch. It is compiled only with -tags busfault; normal builds use
 // fault_off.go, where every fault branch is removed at compile time.
 
-// fault names one planted bug.
-type fault uint8
-
-const (
-	faultNone          fault = iota
-	faultClaimNoCAS          // multi-producer claim as load-then-store, not CAS
-	faultPublishEarly        // a claim is published before the producer writes the event
-	faultWrapOffByOne        // the wrap point is one slot too far: a claim overwrites an unconsumed slot
-	faultNoGatingCheck       // claims ignore the gating sequences altogether
-)
-
 const faultsEnabled = true
 
 var faultNames = [...]string{

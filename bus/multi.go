@@ -21,17 +21,20 @@ type MultiProducerSequencer struct {
 // NewMultiProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewMultiProducerSequencer(size int, opts ...Option) (*MultiProducerSequencer, error) {
+	return newSequencer(size, opts, newMultiProducerSequencer)
+}
+
+// newMultiProducerSequencer builds a sequencer from parsed options.
+func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
 	s := &MultiProducerSequencer{}
-	if err := s.init(size, opts); err != nil {
-		return nil, err
-	}
+	s.init(o)
 	s.cachedGating = s.arena.next()
-	s.avail = make([]atomic32, size)
+	s.avail = make([]atomic32, o.size)
 	for i := range s.avail {
 		s.avail[i].Store(-1)
 	}
 	s.waiters.New = func() any { return &Waiter{core: &s.sequencerCore, producer: true} }
-	return s, nil
+	return s
 }
 
 // Next claims the next n slots, waiting with the wait strategy while the
@@ -49,9 +52,10 @@ func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 	return s.claim(n, false)
 }
 
+// claim is Next, or TryNext when wait is false.
 func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err error) {
-	if n < 1 || int64(n) > s.size {
-		return 0, 0, s.checkClaim(n)
+	if err := s.checkClaim(n); err != nil {
+		return 0, 0, err
 	}
 	for {
 		if s.closed.isRaised() {
@@ -63,13 +67,8 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 		if faultsEnabled && faultActive(faultWrapOffByOne) {
 			wrap--
 		}
-		if faultsEnabled && faultActive(faultNoGatingCheck) {
-			if s.cursor.CompareAndSwap(cur, next) {
-				return cur + 1, next, nil
-			}
-			continue
-		}
-		if cached := s.cachedGating.Load(); wrap > cached || cached > cur {
+		gated := !faultsEnabled || !faultActive(faultNoGatingCheck)
+		if cached := s.cachedGating.Load(); gated && (wrap > cached || cached > cur) {
 			min := minSequence(s.gatingSeqs(), cur)
 			if wrap > min {
 				if !wait {

@@ -19,8 +19,8 @@ var noFence = flag.Bool("bus.nofence", false,
 // wake-up needs. A lost wake-up leaves an event unhandled, and the test
 // fails after a generous deadline instead of hanging.
 //
-// Run with -bus.nofence to see it catch the bug the fence prevents: on our
-// 2-CPU amd64 VM, 5 runs in 10 lost a wake-up within 20000 events.
+// Run with -bus.nofence to see it catch the bug the fence prevents;
+// docs/verification.md records how often it does.
 func TestBlockingWaitLosesNoWakeUp(t *testing.T) {
 	if *noFence {
 		parkFence = func() {}

@@ -35,12 +35,10 @@ type ProcessorConfig struct {
 // The handler's writes while handling sequence s synchronize before any
 // downstream WaitFor that returns s or more.
 type BatchEventProcessor[T any] struct {
-	_       noCopy
+	_ noCopy
+	consumer
 	ring    *Ring[T]
-	barrier *Barrier
 	handler Handler[T]
-	seq     *Sequence
-	cfg     ProcessorConfig
 	running atomic.Int32
 	cur     int64           // the sequence being handled, for a panic's report
 	bh      BatchHandler[T] // handler's OnBatch, or nil
@@ -64,11 +62,14 @@ func NewBatchEventProcessor[T any](ring *Ring[T], barrier *Barrier, h Handler[T]
 	case int64(ring.Size()) != barrier.core.size:
 		return nil, errorf("NewBatchEventProcessor: ring of %d slots with a sequencer of %d", ring.Size(), barrier.core.size)
 	}
-	if cfg.Name == "" {
-		cfg.Name = handlerName(h, cfg.Index)
-	}
+	return newBatchEventProcessor(ring, barrier, h, cfg), nil
+}
+
+// newBatchEventProcessor is NewBatchEventProcessor for arguments known to
+// be valid.
+func newBatchEventProcessor[T any](ring *Ring[T], barrier *Barrier, h Handler[T], cfg ProcessorConfig) *BatchEventProcessor[T] {
 	bh, _ := h.(BatchHandler[T])
-	return &BatchEventProcessor[T]{ring: ring, barrier: barrier, handler: h, bh: bh, seq: barrier.core.NewSequence(), cfg: cfg}, nil
+	return &BatchEventProcessor[T]{consumer: newConsumer(h, barrier, barrier.core.NewSequence(), cfg), ring: ring, handler: h, bh: bh}
 }
 
 func handlerName(h any, index int) string {
@@ -119,24 +120,11 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	if !p.running.CompareAndSwap(0, 1) {
 		return errorf("BatchEventProcessor %s: Run called twice", p.cfg.Name)
 	}
-	if p.cfg.Pin != nil {
-		release, err := p.cfg.Pin(p.cfg.Name, p.cfg.Index)
-		if err != nil {
-			return err
-		}
-		if release != nil {
-			defer release()
-		}
+	stop, err := p.start(ctx, p.handler)
+	if err != nil {
+		return err
 	}
-	if s, ok := p.handler.(StartHandler); ok {
-		if err := s.OnStart(); err != nil {
-			return &EventError{Handler: p.cfg.Name, Seq: p.seq.Load(), Err: err}
-		}
-	}
-	if s, ok := p.handler.(ShutdownHandler); ok {
-		defer s.OnShutdown()
-	}
-	p.barrier.waiter.ctx = ctx
+	defer stop()
 	next := p.seq.Load() + 1
 	limit := int64(p.cfg.BatchLimit)
 	// paced: the last batch took everything that was available, and the
@@ -150,16 +138,10 @@ func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
 	for {
 		avail, waited, err := p.barrier.waitFor(next, !paced || p.barrier.waiter.gap <= 1)
 		if err != nil {
-			switch {
-			case errors.Is(err, ErrHalted):
-				return nil
-			case errors.Is(err, ErrTimeout):
-				if err := p.timeout(); err != nil {
-					return err
-				}
-				continue
+			if end, err := p.waitFailed(p.handler, p.seq.Load(), err); end {
+				return err
 			}
-			return err
+			continue
 		}
 		paced = waited
 		if limit > 0 && avail-next >= limit {
@@ -269,23 +251,3 @@ func (p *BatchEventProcessor[T]) handleRuns(lo, hi int64) (int64, error) {
 
 // errHaltedInBatch stops a batch whose processor was halted part way.
 var errHaltedInBatch = errors.New("bus: halted in a batch")
-
-func (p *BatchEventProcessor[T]) failed(seq int64, err error) error {
-	e := &EventError{Handler: p.cfg.Name, Seq: seq, Err: err}
-	if p.cfg.OnError == nil {
-		return e
-	}
-	return p.cfg.OnError(e)
-}
-
-func (p *BatchEventProcessor[T]) timeout() error {
-	th, ok := p.handler.(TimeoutHandler)
-	if !ok {
-		return nil
-	}
-	seq := p.seq.Load()
-	if err := th.OnTimeout(seq); err != nil {
-		return p.failed(seq, err)
-	}
-	return nil
-}

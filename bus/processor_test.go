@@ -89,14 +89,7 @@ func TestBarrierWaitEndsOnHaltAndContext(t *testing.T) {
 			}()
 			time.Sleep(5 * time.Millisecond)
 			cancel()
-			select {
-			case err := <-errc:
-				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("WaitForContext after cancel = %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("a cancelled context did not end the wait")
-			}
+			awaitErr(t, errc, context.Canceled, "cancelling WaitForContext's context")
 			go func() {
 				for {
 					_, err := b.WaitFor(0)
@@ -108,14 +101,7 @@ func TestBarrierWaitEndsOnHaltAndContext(t *testing.T) {
 			}()
 			time.Sleep(5 * time.Millisecond)
 			b.Halt()
-			select {
-			case err := <-errc:
-				if !errors.Is(err, bus.ErrHalted) {
-					t.Fatalf("WaitFor after Halt = %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Halt did not end the wait")
-			}
+			awaitErr(t, errc, bus.ErrHalted, "Halt")
 		})
 	}
 }

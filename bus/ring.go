@@ -27,13 +27,18 @@ func NewRing[T any](size, pad int) (*Ring[T], error) {
 	if err := checkPad(pad); err != nil {
 		return nil, errorf("NewRing: %v", err)
 	}
+	return newRing[T](size, pad), nil
+}
+
+// newRing is NewRing for a size and pad already checked.
+func newRing[T any](size, pad int) *Ring[T] {
 	var zero T
 	padEntries := 0
 	if sz := int(unsafe.Sizeof(zero)); sz > 0 {
 		padEntries = (pad + sz - 1) / sz
 	}
 	all := make([]T, size+2*padEntries)
-	return &Ring[T]{mask: int64(size - 1), entries: all[padEntries : padEntries+size : padEntries+size]}, nil
+	return &Ring[T]{mask: int64(size - 1), entries: all[padEntries : padEntries+size : padEntries+size]}
 }
 
 // Get returns a pointer to the slot for sequence seq. The pointer stays

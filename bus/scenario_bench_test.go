@@ -38,16 +38,11 @@ func benchScenario(b *testing.B, name string) {
 		ch := sc.Channels(chanBuf)
 		b.ReportAllocs()
 		b.ResetTimer()
-		var wg sync.WaitGroup
-		for p := range sc.Producers {
-			n := share(b.N, sc.Producers, p)
-			wg.Go(func() {
-				for i := range n {
-					ch.Send(int64(i))
-				}
-			})
-		}
-		wg.Wait()
+		produce(b.N, sc.Producers, func(n int) {
+			for i := range n {
+				ch.Send(int64(i))
+			}
+		})
 		ch.Close()
 		for range ch.Leaves {
 			check(b, name, <-ch.Sums, sc.Want(shares(b.N, sc.Producers)...))
@@ -81,23 +76,16 @@ func runBus(b *testing.B, x *bus.Bus[scenario.Event], leaves []*bus.Sequence, pr
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	var wg sync.WaitGroup
-	for p := 0; p < producers; p++ {
-		n := share(b.N, producers, p)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < n; {
-				k := min(batch, n-i)
-				err := x.PublishBatch(k, func(e *scenario.Event, _ int64) { e.V = int64(i); i++ })
-				if err != nil {
-					b.Error(err)
-					return
-				}
+	produce(b.N, producers, func(n int) {
+		for i := 0; i < n; {
+			k := min(batch, n-i)
+			err := x.PublishBatch(k, func(e *scenario.Event, _ int64) { e.V = int64(i); i++ })
+			if err != nil {
+				b.Error(err)
+				return
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	for _, s := range leaves {
 		for s.Load() < int64(b.N-1) {
 		}
@@ -115,6 +103,45 @@ func share(n, producers, p int) int {
 		return n/producers + n%producers
 	}
 	return n / producers
+}
+
+// produce runs publish(share) on producers goroutines, each with its
+// share of n events, and waits for them.
+func produce(n, producers int, publish func(n int)) {
+	var wg sync.WaitGroup
+	for p := range producers {
+		n := share(n, producers, p)
+		wg.Go(func() { publish(n) })
+	}
+	wg.Wait()
+}
+
+// benchChannel is the baseline of the one-consumer benchmarks: producers
+// goroutines send b.N int64s through one buffered channel to a summing
+// goroutine.
+func benchChannel(b *testing.B, producers int) {
+	c := make(chan int64, chanBuf)
+	done := make(chan int64)
+	go func() {
+		var s int64
+		for v := range c {
+			s += v
+		}
+		done <- s
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N, producers, func(n int) {
+		for i := range n {
+			c <- int64(i)
+		}
+	})
+	close(c)
+	var sum int64
+	for _, n := range shares(b.N, producers) {
+		sum += want(int(n))
+	}
+	check(b, "channel", <-done, sum)
 }
 
 // shares is every producer's share of n events.

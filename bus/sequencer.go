@@ -34,17 +34,11 @@ type sequencerCore struct {
 	barriers  []*Barrier // told by Halt
 }
 
-func (c *sequencerCore) init(size int, opts []Option) error {
-	o, err := applyOptions(opts, optWait|optPad)
-	if err != nil {
-		return err
-	}
-	if err := checkRingSize(size); err != nil {
-		return errorf("%v", err)
-	}
-	c.size = int64(size)
-	c.mask = int64(size - 1)
-	c.shift = uint(bits.TrailingZeros64(uint64(size)))
+// init lays out the core from parsed options: o.size and o.pad are valid.
+func (c *sequencerCore) init(o *options) {
+	c.size = int64(o.size)
+	c.mask = int64(o.size - 1)
+	c.shift = uint(bits.TrailingZeros64(uint64(o.size)))
 	c.pad = o.pad
 	c.wait = o.wait
 	c.arena = newSeqArena(o.pad)
@@ -53,7 +47,6 @@ func (c *sequencerCore) init(size int, opts []Option) error {
 	c.halted = newAlert()
 	empty := []*Sequence{}
 	c.gating.Store(&empty)
-	return nil
 }
 
 // BufferSize returns the number of slots the sequencer hands out.

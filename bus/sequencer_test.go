@@ -173,14 +173,7 @@ func TestNextWaitsForConsumerThenProceeds(t *testing.T) {
 				}
 				consumer.Store(0)
 				s.Signal()
-				select {
-				case err := <-done:
-					if err != nil {
-						t.Fatal(err)
-					}
-				case <-time.After(5 * time.Second):
-					t.Fatal("Next did not return after the consumer advanced")
-				}
+				awaitErr(t, done, nil, "the consumer advancing")
 			})
 		}
 	}
@@ -197,14 +190,7 @@ func TestCloseReleasesBlockedProducer(t *testing.T) {
 				go func() { _, _, err := s.Next(1); done <- err }()
 				time.Sleep(5 * time.Millisecond)
 				s.Close()
-				select {
-				case err := <-done:
-					if !errors.Is(err, bus.ErrClosed) {
-						t.Fatalf("blocked Next returned %v, want ErrClosed", err)
-					}
-				case <-time.After(5 * time.Second):
-					t.Fatal("Close did not release a producer blocked on a full ring")
-				}
+				awaitErr(t, done, bus.ErrClosed, "Close with a producer blocked on a full ring")
 				if _, _, err := s.Next(1); !errors.Is(err, bus.ErrClosed) {
 					t.Fatalf("Next after Close = %v", err)
 				}

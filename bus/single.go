@@ -23,16 +23,19 @@ type SingleProducerSequencer struct {
 // NewSingleProducerSequencer returns a sequencer for a ring of size slots
 // (a power of two). It accepts WithWaitStrategy and WithPad.
 func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequencer, error) {
+	return newSequencer(size, opts, newSingleProducerSequencer)
+}
+
+// newSingleProducerSequencer builds a sequencer from parsed options.
+func newSingleProducerSequencer(o *options) *SingleProducerSequencer {
 	s := &SingleProducerSequencer{}
-	if err := s.init(size, opts); err != nil {
-		return nil, err
-	}
+	s.init(o)
 	s.next, s.pub, s.cached = InitialSequence, InitialSequence, InitialSequence
 	s.waiter = Waiter{core: &s.sequencerCore, producer: true}
 	// Publish with a release store where the fences it needs are
 	// available (see fence.go).
 	s.notify.fence = relaxedPublishing()
-	return s, nil
+	return s
 }
 
 // Next claims the next n slots, waiting with the wait strategy while the
@@ -40,47 +43,36 @@ func NewSingleProducerSequencer(size int, opts ...Option) (*SingleProducerSequen
 // ErrClosed once the sequencer is closed, including while it waits, and an
 // error wrapping ErrInvalid when n is below 1 or above the ring size.
 func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
-	// The fast path, free of calls: a valid n, room known from the cached
-	// gating sequence, and the sequencer open.
-	next := s.next + int64(n)
-	if uint64(n-1) >= uint64(s.size) || next-s.size > s.cached || s.cached > s.next || faultsEnabled || s.closed.raised.Load() {
-		return s.nextSlow(n)
+	if hi, ok := s.claimFast(n); ok {
+		return hi - int64(n) + 1, hi, nil
 	}
-	s.next = next
-	return next - int64(n) + 1, next, nil
+	return s.claim(n, true)
 }
 
-func (s *SingleProducerSequencer) nextSlow(n int) (lo, hi int64, err error) {
-	if n < 1 || int64(n) > s.size {
-		return 0, 0, s.checkClaim(n)
-	}
-	if s.closed.isRaised() {
-		return 0, 0, ErrClosed
-	}
+// claimFast is Next's fast path, free of calls and small enough to
+// inline: it claims n slots and returns the last when n is valid, the
+// cached gating sequence shows room and the sequencer is open, and
+// otherwise claims nothing and returns false.
+func (s *SingleProducerSequencer) claimFast(n int) (hi int64, ok bool) {
 	next := s.next + int64(n)
-	if faultsEnabled && faultActive(faultNoGatingCheck) {
-		s.next = next
-		return next - int64(n) + 1, next, nil
-	}
-	if wrap := next - s.size; wrap > s.cached || s.cached > s.next {
-		if err := s.awaitCapacity(wrap); err != nil {
-			return 0, 0, err
-		}
-	}
-	if faultsEnabled && faultActive(faultPublishEarly) {
-		s.publishRange(next)
-		s.notify.wake()
-		faultYield()
+	if uint64(n-1) >= uint64(s.size) || next-s.size > s.cached || s.cached > s.next || faultsEnabled || s.closed.raised.Load() {
+		return 0, false
 	}
 	s.next = next
-	return next - int64(n) + 1, next, nil
+	return next, true
 }
 
 // TryNext claims the next n slots if the ring has room for them now, and
 // returns ErrInsufficientCapacity without waiting if it has not.
 func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
-	if n < 1 || int64(n) > s.size {
-		return 0, 0, s.checkClaim(n)
+	return s.claim(n, false)
+}
+
+// claim is the whole claim: Next's slow path, and TryNext when wait is
+// false.
+func (s *SingleProducerSequencer) claim(n int, wait bool) (lo, hi int64, err error) {
+	if err := s.checkClaim(n); err != nil {
+		return 0, 0, err
 	}
 	if s.closed.isRaised() {
 		return 0, 0, ErrClosed
@@ -94,10 +86,8 @@ func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 		if faultsEnabled && faultActive(faultWrapOffByOne) {
 			wrap--
 		}
-		min := minSequence(s.gatingSeqs(), s.next)
-		s.cached = min
-		if wrap > min {
-			return 0, 0, ErrInsufficientCapacity
+		if err := s.awaitCapacity(wrap, wait); err != nil {
+			return 0, 0, err
 		}
 	}
 	if faultsEnabled && faultActive(faultPublishEarly) {
@@ -109,15 +99,18 @@ func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 	return next - int64(n) + 1, next, nil
 }
 
-func (s *SingleProducerSequencer) awaitCapacity(wrap int64) error {
-	if faultsEnabled && faultActive(faultWrapOffByOne) {
-		wrap--
-	}
+// awaitCapacity waits, if wait is set, until the gating sequences have
+// passed wrap, and refreshes the cached gating sequence. Without wait it
+// returns ErrInsufficientCapacity when they have not.
+func (s *SingleProducerSequencer) awaitCapacity(wrap int64, wait bool) error {
 	for {
 		min := minSequence(s.gatingSeqs(), s.next)
+		s.cached = min
 		if wrap <= min {
-			s.cached = min
 			return nil
+		}
+		if !wait {
+			return ErrInsufficientCapacity
 		}
 		if _, err := s.waiter.wait(s.wait, wrap); err != nil && err != ErrTimeout {
 			return err

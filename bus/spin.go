@@ -14,10 +14,10 @@ import (
 // events it published meanwhile as one batch.
 //
 // spinPause(n) executes the CPU's spin-wait hint n times (PAUSE on amd64,
-// YIELD on arm64, a short loop elsewhere). How long one hint takes varies
-// by a factor of ten between CPUs (about 30ns on the AMD EPYC of our CI
-// machine, a few ns on others), so waits are given in time and turned into
-// a count of hints by a calibration made once per process.
+// YIELD on arm64, a short loop elsewhere). How long one hint takes differs
+// widely between CPUs (docs/results.md has figures), so waits are given in
+// time and turned into a count of hints by a calibration made once per
+// process.
 
 var (
 	hintOnce  sync.Once

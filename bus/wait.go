@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"fmt"
 	"runtime"
 	"time"
 )
@@ -177,22 +176,20 @@ func (s *TimeoutBlockingWait) Wait(w *Waiter) (int64, error) {
 // that has not been told otherwise. The zero value spins 2µs, yields
 // 20µs, then blocks: short phases, because on a machine with fewer CPUs
 // than busy goroutines every microsecond spent spinning is taken from the
-// goroutine being waited for (measured: 4x the throughput of 10µs/100µs
-// phases with three producers and one consumer on two CPUs).
+// goroutine being waited for.
 //
 // Between checks it pauses with the CPU's spin-wait hint, for a time that
 // adapts to the stream: it doubles, up to Poll, each time the first check
 // after a pause finds more than the one event waited for (events arrive
-// faster than it looks), and halves each time a check finds nothing. A dense stream is thus
-// polled at most once per Poll, which keeps the consumer from pulling
-// the cursor's and the slots' cache lines away from the producer between
-// two events and lets it take what arrived meanwhile as one batch; a
-// sparse stream, or a request waiting for its reply, is polled flat out,
-// so an event that follows a quiet spell is seen at once. On our 2-CPU
-// VM, one event per publish: 3.3x the throughput of polling flat out where
-// Publish is an atomic store (XCHG), 1.2x where it is a release store
-// (linux/amd64; see fence.go). The cost is latency while a stream is
-// dense: an event may wait up to Poll before its consumer sees it.
+// faster than it looks), and halves each time a check finds nothing. A
+// dense stream is thus polled at most once per Poll, which keeps the
+// consumer from pulling the cursor's and the slots' cache lines away from
+// the producer between two events and lets it take what arrived meanwhile
+// as one batch; a sparse stream, or a request waiting for its reply, is
+// polled flat out, so an event that follows a quiet spell is seen at once. The cost is
+// latency while a stream is dense: an event may wait up to Poll before its
+// consumer sees it. docs/results.md records what the phases and the
+// pacing were measured to be worth.
 type PhasedBackoffWait struct {
 	SpinFor  time.Duration // 0 means 2µs
 	YieldFor time.Duration // 0 means 20µs
@@ -271,23 +268,4 @@ func NewWaitStrategy(kind WaitKind) (WaitStrategy, error) {
 		return &PhasedBackoffWait{}, nil
 	}
 	return nil, errorf("wait strategy %q is not one of %v", kind, WaitKinds())
-}
-
-// kindOf names a built-in strategy, for messages.
-func kindOf(s WaitStrategy) string {
-	switch s.(type) {
-	case *BusySpinWait:
-		return string(WaitBusySpin)
-	case *YieldingWait:
-		return string(WaitYielding)
-	case *SleepingWait:
-		return string(WaitSleeping)
-	case *BlockingWait:
-		return string(WaitBlocking)
-	case *TimeoutBlockingWait:
-		return string(WaitTimeoutBlocking)
-	case *PhasedBackoffWait:
-		return string(WaitPhasedBackoff)
-	}
-	return fmt.Sprintf("%T", s)
 }

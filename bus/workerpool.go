@@ -1,20 +1,16 @@
 package bus
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // worker is one member of a worker pool: the workers of a pool share a work
 // sequence, and each claims the next event with a compare-and-swap on it,
-// so every event is handled by exactly one worker.
+// so every event is handled by exactly one worker. Its consumer's seq is the pool's progress as far as this worker knows:
+// everything at or below it was claimed by some worker.
 type worker[T any] struct {
+	consumer
 	ring    *Ring[T]
-	barrier *Barrier
 	handler Handler[T]
-	seq     *Sequence // everything at or below it was claimed by some worker
 	work    *Sequence // the highest sequence claimed by the pool
-	cfg     ProcessorConfig
 }
 
 func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
@@ -31,40 +27,20 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 			panic("bus: nil Handler")
 		}
 		h, cfg := b.config(h)
-		if cfg.Name == "" {
-			cfg.Name = handlerName(h, cfg.Index)
-		}
-		w := &worker[T]{ring: b.ring, barrier: b.core.NewBarrier(deps...), handler: h, seq: b.core.NewSequence(), work: work, cfg: cfg}
+		c := newConsumer(h, b.core.NewBarrier(deps...), b.core.NewSequence(), cfg)
+		w := &worker[T]{consumer: c, ring: b.ring, handler: h, work: work}
 		b.consumers = append(b.consumers, w)
 		g.seqs = append(g.seqs, w.seq)
 	}
 	return g
 }
 
-func (w *worker[T]) progress() []*Sequence { return []*Sequence{w.seq} }
-func (w *worker[T]) deps() []*Sequence     { return w.barrier.waiter.deps }
-func (w *worker[T]) halt()                 { w.barrier.Halt() }
-func (w *worker[T]) hasGoroutine() bool    { return true }
-
 func (w *worker[T]) run(ctx context.Context) error {
-	if w.cfg.Pin != nil {
-		release, err := w.cfg.Pin(w.cfg.Name, w.cfg.Index)
-		if err != nil {
-			return err
-		}
-		if release != nil {
-			defer release()
-		}
+	stop, err := w.start(ctx, w.handler)
+	if err != nil {
+		return err
 	}
-	if s, ok := w.handler.(StartHandler); ok {
-		if err := s.OnStart(); err != nil {
-			return &EventError{Handler: w.cfg.Name, Seq: w.seq.Load(), Err: err}
-		}
-	}
-	if s, ok := w.handler.(ShutdownHandler); ok {
-		defer s.OnShutdown()
-	}
-	w.barrier.waiter.ctx = ctx
+	defer stop()
 	avail := InitialSequence
 	var next int64
 	claimed := false
@@ -95,20 +71,10 @@ func (w *worker[T]) run(ctx context.Context) error {
 		}
 		a, err := w.barrier.WaitFor(next)
 		if err != nil {
-			switch {
-			case errors.Is(err, ErrHalted):
-				return nil
-			case errors.Is(err, ErrTimeout):
-				if th, ok := w.handler.(TimeoutHandler); ok {
-					if err := th.OnTimeout(next - 1); err != nil {
-						if err = w.failed(next-1, err); err != nil {
-							return err
-						}
-					}
-				}
-				continue
+			if end, err := w.waitFailed(w.handler, next-1, err); end {
+				return err
 			}
-			return err
+			continue
 		}
 		avail = a
 	}
@@ -121,12 +87,4 @@ func (w *worker[T]) handle(seq int64) (err error) {
 		}
 	}()
 	return w.handler.OnEvent(w.ring.Get(seq), seq, true)
-}
-
-func (w *worker[T]) failed(seq int64, err error) error {
-	e := &EventError{Handler: w.cfg.Name, Seq: seq, Err: err}
-	if w.cfg.OnError == nil {
-		return e
-	}
-	return w.cfg.OnError(e)
 }

@@ -1,0 +1,13 @@
+package bus
+
+// fault names one planted bug. Normal builds never plant one
+// (fault_off.go); builds with -tags busfault can (fault_on.go).
+type fault uint8
+
+const (
+	faultNone          fault = iota
+	faultClaimNoCAS          // multi-producer claim as load-then-store, not CAS
+	faultPublishEarly        // a claim is published before the producer writes the event
+	faultWrapOffByOne        // the wrap point is one slot too far: a claim overwrites an unconsumed slot
+	faultNoGatingCheck       // claims ignore the gating sequences altogether
+)
