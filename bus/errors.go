@@ -1,9 +1,6 @@
 package bus
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Errors returned by the bus. Errors about bad arguments wrap ErrInvalid
 // and name the value that was wrong.
@@ -28,6 +25,6 @@ var (
 
 // errorf returns an error wrapping ErrInvalid with a message that names
 // what was wrong.
-func errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+func errorf(f string, args ...any) error {
+	return &wrapError{msg: ErrInvalid.Error() + ": " + format(f, args...), errs: []error{ErrInvalid}}
 }

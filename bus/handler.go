@@ -1,10 +1,5 @@
 package bus
 
-import (
-	"fmt"
-	"runtime/debug"
-)
-
 // Handler handles the events of a ring, one at a time, in sequence order.
 // endOfBatch is true for the last event of the batch the consumer took
 // from the ring, the moment to flush anything accumulated.
@@ -80,7 +75,7 @@ type EventError struct {
 
 // Error implements error.
 func (e *EventError) Error() string {
-	return fmt.Sprintf("bus: handler %s failed on sequence %d: %v", e.Handler, e.Seq, e.Err)
+	return format("bus: handler %s failed on sequence %d: %v", e.Handler, e.Seq, e.Err)
 }
 
 // Unwrap returns the handler's error.
@@ -94,7 +89,7 @@ type PanicError struct {
 }
 
 // Error implements error.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+func (e *PanicError) Error() string { return format("panic: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.
 func (e *PanicError) Unwrap() error {
@@ -102,7 +97,7 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
-func newPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
+func newPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: stack()} }
 
 // ErrorPolicy decides what a consumer does after its handler failed on an
 // event. Returning nil skips the event and goes on with the next one;

@@ -1,7 +1,5 @@
 package bus
 
-import "fmt"
-
 // WaitKind names a wait strategy in a Layout and on command lines.
 type WaitKind string
 
@@ -80,7 +78,7 @@ func (l Layout) Validate() error {
 func WithLayout(l Layout) Option {
 	return func(o *options) error {
 		if err := l.Validate(); err != nil {
-			return fmt.Errorf("WithLayout: %w", err)
+			return &wrapError{msg: "WithLayout: " + err.Error(), errs: []error{err}}
 		}
 		ws, err := NewWaitStrategy(l.Wait)
 		if err != nil {

@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -104,7 +103,7 @@ func nilArg(isNil bool, bit optBit) error {
 // badArg wraps err, the complaint of a check of an option's argument.
 func badArg(bit optBit, err error) error {
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrInvalid, optNames[bit], err)
+		return errorf("%s: %v", optNames[bit], err)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 package bus
 
 import (
-	"fmt"
+	"errors"
 	"runtime"
 )
 
@@ -36,17 +36,17 @@ func checkPad(pad int) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("pad size %d bytes is not one of %v", pad, ValidPads())
+	return errors.New(format("pad size %d bytes is not one of %v", pad, ValidPads()))
 }
 
 func checkRingSize(size int) error {
 	switch {
 	case size <= 0:
-		return fmt.Errorf("ring size %d must be positive", size)
+		return errors.New(format("ring size %d must be positive", size))
 	case size&(size-1) != 0:
-		return fmt.Errorf("ring size %d is not a power of two", size)
+		return errors.New(format("ring size %d is not a power of two", size))
 	case size > 1<<30:
-		return fmt.Errorf("ring size %d exceeds the limit of %d", size, 1<<30)
+		return errors.New(format("ring size %d exceeds the limit of %d", size, 1<<30))
 	}
 	return nil
 }

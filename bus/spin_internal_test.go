@@ -68,11 +68,13 @@ func TestPhasedBackoffPacesDenseStreams(t *testing.T) {
 
 	// Nothing for a while: the checks find nothing and the gap falls. A
 	// long spin phase keeps the wait from reaching its fallback, which
-	// would reset the gap anyway.
+	// would reset the gap anyway. The quiet spell is a hundred Polls, so
+	// that a waiter descheduled for most of it on a loaded machine still
+	// makes the dozen empty looks that bring the gap down to one.
 	s = &PhasedBackoffWait{Poll: time.Millisecond, SpinFor: time.Minute}
 	w.seq = 5
 	go func() {
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		publish(1)
 	}()
 	if a, err := s.Wait(w); a != 5 || err != nil {

@@ -373,3 +373,42 @@ func TestArchitectureDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// busBanned are standard-library packages that bus must not depend on,
+// even indirectly: the foundation does no I/O and reads no files (fmt
+// brings os), so that a program that imports only the bus links none of
+// it, and the profile file format stays in affinity.
+var busBanned = []string{"os", "encoding/json", "fmt", "net", "io/fs"}
+
+// banned returns the packages of deps that are in ban.
+func banned(deps, ban []string) []string {
+	var out []string
+	for _, d := range deps {
+		if slices.Contains(ban, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestBusDependsOnNoIO lists everything bus depends on, directly or not,
+// in each of builds, and fails naming any package of busBanned.
+func TestBusDependsOnNoIO(t *testing.T) {
+	root := moduleRoot(t)
+	if got := banned([]string{"sync", "os", "fmt"}, busBanned); !slices.Equal(got, []string{"os", "fmt"}) {
+		t.Fatalf("banned found %v in a list holding os and fmt", got)
+	}
+	for _, b := range builds {
+		out, err := goCmd(t, root, []string{"GOOS=" + b.goos}, "list", "-deps", "-tags="+b.tags, "./bus")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps := strings.Fields(string(out))
+		if !slices.Contains(deps, module+"/bus") {
+			t.Fatalf("GOOS=%s go list -deps ./bus did not list bus itself: %v", b.goos, deps)
+		}
+		for _, d := range banned(deps, busBanned) {
+			t.Errorf("GOOS=%s tags=%q: bus depends on %s (go list -deps ./bus)", b.goos, b.tags, d)
+		}
+	}
+}
