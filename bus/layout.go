@@ -1,5 +1,7 @@
 package bus
 
+import "time"
+
 // WaitKind names a wait strategy in a Layout and on command lines.
 type WaitKind string
 
@@ -45,6 +47,13 @@ type Layout struct {
 	EventSize int `json:"event_size,omitempty"`
 	// Wait names the wait strategy consumers and blocked producers use.
 	Wait WaitKind `json:"wait_strategy"`
+	// SpinFor, YieldFor and Poll set PhasedBackoffWait's fields of the same
+	// names when Wait is WaitPhasedBackoff; 0 keeps that strategy's
+	// default, and any other wait strategy requires all three to be 0. In
+	// JSON they are integer nanoseconds.
+	SpinFor  time.Duration `json:"spin_for_ns,omitempty"`
+	YieldFor time.Duration `json:"yield_for_ns,omitempty"`
+	Poll     time.Duration `json:"poll_ns,omitempty"`
 }
 
 // DefaultLayout returns the layout of a bus built with no options:
@@ -69,12 +78,24 @@ func (l Layout) Validate() error {
 	if !l.Wait.Valid() {
 		return errorf("wait_strategy %q is not one of %v", l.Wait, WaitKinds())
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"spin_for_ns", l.SpinFor}, {"yield_for_ns", l.YieldFor}, {"poll_ns", l.Poll}} {
+		switch {
+		case d.v < 0:
+			return errorf("%s %d is negative", d.name, d.v.Nanoseconds())
+		case d.v > 0 && l.Wait != WaitPhasedBackoff:
+			return errorf("%s tunes %s, not %s", d.name, WaitPhasedBackoff, l.Wait)
+		}
+	}
 	return nil
 }
 
-// WithLayout applies a layout's pad size, ring size and wait strategy to a
-// Bus, as if by WithPad, WithSize and WithWaitStrategy; later options
-// override it. An invalid layout is an error naming its field.
+// WithLayout applies a layout's pad size, ring size and wait strategy
+// (with its phased-backoff parameters) to a Bus, as if by WithPad,
+// WithSize and WithWaitStrategy; later options override it. An invalid
+// layout is an error naming its field.
 func WithLayout(l Layout) Option {
 	return func(o *options) error {
 		if err := l.Validate(); err != nil {
@@ -83,6 +104,9 @@ func WithLayout(l Layout) Option {
 		ws, err := NewWaitStrategy(l.Wait)
 		if err != nil {
 			return err
+		}
+		if pb, ok := ws.(*PhasedBackoffWait); ok {
+			pb.SpinFor, pb.YieldFor, pb.Poll = l.SpinFor, l.YieldFor, l.Poll
 		}
 		o.pad, o.size, o.wait = l.PadBytes, l.RingSize, ws
 		o.set |= optPad | optSize | optWait

@@ -1,9 +1,11 @@
 package bus_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventbus/eventbus/bus"
 )
@@ -50,5 +52,46 @@ func TestWithLayoutShapesTheBus(t *testing.T) {
 	}
 	if b.Ring().Size() != 16 {
 		t.Errorf("WithSize after WithLayout: %d slots, want 16", b.Ring().Size())
+	}
+}
+
+// TestLayoutPhasedParameters: the phased-backoff parameters are valid only
+// with phased backoff and never negative, and survive a JSON round trip as
+// nanoseconds.
+func TestLayoutPhasedParameters(t *testing.T) {
+	good := bus.Layout{PadBytes: 128, RingSize: 4096, Wait: bus.WaitPhasedBackoff, SpinFor: time.Microsecond, YieldFor: 10 * time.Microsecond, Poll: 4 * time.Microsecond}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("Validate(%+v): %v", good, err)
+	}
+	b, err := json.Marshal(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"poll_ns":4000`) || !strings.Contains(string(b), `"spin_for_ns":1000`) {
+		t.Errorf("JSON %s lacks the parameters in nanoseconds", b)
+	}
+	var back bus.Layout
+	if err := json.Unmarshal(b, &back); err != nil || back != good {
+		t.Errorf("round trip: %+v, %v; want %+v", back, err, good)
+	}
+	if b, _ := json.Marshal(bus.DefaultLayout()); strings.Contains(string(b), "_ns") {
+		t.Errorf("default layout writes zero parameters: %s", b)
+	}
+	for _, tc := range []struct {
+		edit func(*bus.Layout)
+		want string
+	}{
+		{func(l *bus.Layout) { l.Poll = -1 }, "poll_ns -1 is negative"},
+		{func(l *bus.Layout) { l.Wait = bus.WaitBusySpin }, "spin_for_ns tunes phased-backoff, not busy-spin"},
+		{func(l *bus.Layout) { l.SpinFor, l.YieldFor, l.Wait = 0, 0, bus.WaitYielding }, "poll_ns tunes phased-backoff, not yielding"},
+	} {
+		l := good
+		tc.edit(&l)
+		if err := l.Validate(); !errors.Is(err, bus.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want ErrInvalid naming %q", l, err, tc.want)
+		}
+		if _, err := bus.New[int64](bus.WithLayout(l)); !errors.Is(err, bus.ErrInvalid) {
+			t.Errorf("New(WithLayout(%+v)) = %v, want ErrInvalid", l, err)
+		}
 	}
 }
