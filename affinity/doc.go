@@ -8,6 +8,11 @@
 // busy-spinning consumer keeps its cache lines warm on one core and keeps
 // two spinners from fighting over one.
 //
+// CheckFit compares a profile with the bus it is applied to (producers,
+// consumers, their names, the event size) and returns an error wrapping
+// ErrMismatch for each difference, which a program may log and ignore. A
+// profile that `busprobe -tune` measured carries its evidence in Tuning.
+//
 // # Concepts
 //
 // A CPUSet is a set of CPU numbers, written as the kernel writes it:

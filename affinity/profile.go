@@ -41,6 +41,9 @@ type Profile struct {
 	// Reasons explains each decision in one line a person can read, keyed
 	// by what was decided ("pad", "ring", "wait", "producer", ...).
 	Reasons []Reason `json:"reasons,omitempty"`
+	// Tuning, when not nil, is the evidence `busprobe -tune` measured for
+	// this profile's Layout and Affinity.
+	Tuning *Tuning `json:"tuning,omitempty"`
 }
 
 // Plan says which CPU each goroutine of a bus should run on. A CPU number
