@@ -68,6 +68,22 @@
 // Recommendation.Profile turns the result into an affinity.Profile, which
 // affinity.LoadProfile reads back and affinity.WithProfile applies to a bus.
 //
+// # Tuning
+//
+// The rules are right about what a machine's facts imply; whether a
+// layout is faster on it is a question for the machine. Candidates lists
+// the layouts and plans worth trying for a bus: the default, the
+// rule-based recommendation and variants of it (phased backoff's Poll,
+// spin and yield phases, the plan against unpinned and other placements,
+// ring size, pad, busy-spin where every thread has a CPU). Tune measures
+// them with a Trial the caller supplies (busprobe runs the bus in one of
+// package scenario's shapes) in interleaved rounds within a time budget,
+// and Judge keeps a candidate only when the confidence interval of its
+// median per-round ratio to the default lies wholly below 1 minus a
+// margin (a sign-test interval, Bonferroni over the candidates); when
+// none does, the rule-based profile stands. The evidence, every figure
+// included, goes into the profile as affinity.Tuning.
+//
 // # Example
 //
 //	fsys := probe.NewDefaultFS()
