@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -30,6 +31,9 @@ type TuneOptions struct {
 	Progress func(done, total int)
 	// Seed seeds the shuffle of each round's order.
 	Seed uint64
+	// Unit names what a Trial's figures measure, for the evidence; ""
+	// means "ns/event".
+	Unit string
 }
 
 // DefaultTuneBudget is the tuning time used when TuneOptions.Budget is 0.
@@ -39,7 +43,7 @@ const DefaultTuneBudget = time.Minute
 // trial measures the bus's start more than its running) or longer than
 // maxTrial (more rounds beat longer ones against drifting noise).
 const (
-	minTrial = 20 * time.Millisecond
+	minTrial = 50 * time.Millisecond
 	maxTrial = time.Second
 )
 
@@ -65,7 +69,7 @@ func minRounds(j Judgement, comparisons int) int {
 //
 // It keeps only as many candidates, in order, as can be measured for
 // twice the rounds the judgement needs in the budget, with trials of at
-// least 20ms. A candidate whose trial fails is reported with the error as
+// least 50ms. A candidate whose trial fails is reported with the error as
 // its verdict and left out of later rounds; a failure of the default's
 // trial ends tuning with that error. When ctx is done, the round under way
 // is dropped, Interrupted is set, and the rounds completed are judged: a
@@ -81,7 +85,7 @@ func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, tria
 	end := start.Add(opt.Budget)
 	rounds := 2 * minRounds(opt.Judgement, len(cands)-1)
 	keep := max(2, min(len(cands), int(opt.Budget/(time.Duration(rounds)*minTrial*5/4))))
-	t := &affinity.Tuning{Candidates: make([]affinity.Candidate, keep)}
+	t := &affinity.Tuning{Unit: cmp.Or(opt.Unit, "ns/event"), Candidates: make([]affinity.Candidate, keep)}
 	copy(t.Candidates, cands[:keep])
 	d := min(max(opt.Budget*8/10/time.Duration(rounds*keep), minTrial), maxTrial)
 	failed := make([]error, keep)

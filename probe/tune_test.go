@@ -174,13 +174,16 @@ func TestTuneSynthetic(t *testing.T) {
 	}
 	var done, total int
 	tu, err := Tune(context.Background(), testCandidates(4), CandidateRuleBased, trial, TuneOptions{
-		Budget: 2 * time.Second, Progress: func(d, n int) { done, total = d, n },
+		Budget: 4 * time.Second, Progress: func(d, n int) { done, total = d, n },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Duration(tu.ElapsedNS); el > 2*time.Second {
-		t.Errorf("a 2s budget took %v", el)
+	if el := time.Duration(tu.ElapsedNS); el > 4*time.Second {
+		t.Errorf("a 4s budget took %v", el)
+	}
+	if len(tu.Candidates) != 4 {
+		t.Fatalf("%d candidates measured, want 4", len(tu.Candidates))
 	}
 	if tu.Rounds < 8 || tu.Interrupted {
 		t.Errorf("%d rounds, interrupted %v", tu.Rounds, tu.Interrupted)
@@ -227,6 +230,19 @@ func TestTuneInterrupted(t *testing.T) {
 	}
 	if tu.Chosen != "a" {
 		t.Errorf("chose %q from 7 rounds (%s)", tu.Chosen, tu.Why)
+	}
+}
+
+// TestTuneTrims: a budget too short to measure every candidate for the
+// rounds it needs keeps the first ones, the default and the rule-based.
+func TestTuneTrims(t *testing.T) {
+	ok := func(context.Context, affinity.Candidate, time.Duration) (float64, error) { return 1, nil }
+	tu, err := Tune(context.Background(), testCandidates(10), CandidateRuleBased, ok, TuneOptions{Budget: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tu.Candidates) != 2 || tu.Candidates[1].Name != "a" {
+		t.Errorf("1s budget kept %d candidates, want the first 2", len(tu.Candidates))
 	}
 }
 
