@@ -158,6 +158,9 @@ func writeReport(w io.Writer, c config, r result) {
 	for _, reason := range rec.Reasons {
 		fmt.Fprintf(w, "  %-9s %s\n", reason.Topic, reason.Text)
 	}
+	if t := r.Profile.Tuning; t != nil {
+		writeTuning(w, t)
+	}
 	if len(s.Conflicts) > 0 {
 		fmt.Fprintf(w, "\nConflicts between sources\n")
 		for _, c := range s.Conflicts {
@@ -170,6 +173,32 @@ func writeReport(w io.Writer, c config, r result) {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
+}
+
+// writeTuning prints -tune's evidence: one row per candidate with its
+// median figure, its median ratio to the default with the interval, and
+// the verdict, then the choice and the method.
+func writeTuning(w io.Writer, t *affinity.Tuning) {
+	state := ""
+	if t.Interrupted {
+		state = ", interrupted: the rounds completed are kept"
+	}
+	fmt.Fprintf(w, "\nTuning: %s, %s, %s in %v%s\n", t.Shape, t.Objective, plural(t.Rounds, "round"), time.Duration(t.ElapsedNS).Round(100*time.Millisecond), state)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  candidate\tmedian %s\tvs default\tinterval\t\n", t.Unit)
+	for _, c := range t.Candidates {
+		med, ratio, iv := "-", "-", "-"
+		if len(c.Figures) > 0 {
+			med, ratio, iv = fmt.Sprintf("%.1f", c.Median), fmt.Sprintf("%.2fx", c.Ratio), fmt.Sprintf("%.2f-%.2f", c.Low, c.High)
+		}
+		mark := "  "
+		if c.Name == t.Chosen {
+			mark = "* "
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t  %s\n", mark, c.Name, med, ratio, iv, c.Verdict)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "  chosen (*): %s\n  method: %s\n", t.Why, t.Method)
 }
 
 func lineText(hw, os probe.Fact[int]) string {

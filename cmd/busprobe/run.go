@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,10 +31,15 @@ type config struct {
 	producers int
 	consumers int
 	eventSize int
+	tune      bool
+	objective string
+	shape     shape    // the consumer graph -tune measures, from -topology
+	names     []string // -names: the consumers' names, in order
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
+	var topology, names string
 	fs := flag.NewFlagSet("busprobe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.root, "root", "/", "read the machine from a `directory` captured with -capture instead of this one")
@@ -40,8 +47,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.out, "o", "", "write the layout profile the bus loads to `file`")
 	fs.StringVar(&c.capture, "capture", "", "copy the files the probe reads into `directory` (new or empty) and stop")
 	fs.BoolVar(&c.measure, "measure", false, "measure core-to-core latency and false sharing on this machine")
-	fs.DurationVar(&c.budget, "budget", probe.DefaultBudget, "time the measurements may take")
-	fs.BoolVar(&c.progress, "progress", true, "show a progress bar on stderr while measuring")
+	fs.DurationVar(&c.budget, "budget", probe.DefaultBudget, fmt.Sprintf("time the measurements may take (with -tune: time tuning may take, %v unless given)", probe.DefaultTuneBudget))
+	fs.BoolVar(&c.progress, "progress", true, "show a progress bar on stderr while measuring or tuning")
+	fs.BoolVar(&c.tune, "tune", false, "measure candidate layouts and plans on the bus, in the -topology shape, and keep one only if it beats the default beyond noise")
+	fs.StringVar(&topology, "topology", "", "the consumer graph -tune measures: "+strings.Join(topologies(), ", ")+" (default unicast for 1 consumer, parallel for more)")
+	fs.StringVar(&c.objective, "objective", "throughput", "what -tune minimizes: throughput (ns per event, ring kept full) or latency (ns from publish to handled, one event at a time)")
+	fs.StringVar(&names, "names", "", "the consumers' names (bus.Named), comma-separated, `name,name,...`: the plan's placements carry them")
 	fs.IntVar(&c.producers, "producers", 1, "number of producer goroutines to plan for")
 	fs.IntVar(&c.consumers, "consumers", 1, "number of consumer goroutines to plan for")
 	fs.IntVar(&c.eventSize, "event-size", 64, "size of one event (ring slot) in `bytes`")
@@ -51,6 +62,23 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if names != "" {
+		c.names = strings.Split(names, ",")
+		for i, n := range c.names {
+			c.names[i] = strings.TrimSpace(n)
+			if c.names[i] == "" || slices.Contains(c.names[:i], c.names[i]) {
+				return c, fmt.Errorf("-names %q: every name must be given once and not be empty", names)
+			}
+		}
+		if !given["consumers"] && topology == "" {
+			c.consumers = len(c.names)
+		}
+	}
+	if c.tune && !given["budget"] {
+		c.budget = probe.DefaultTuneBudget
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -65,8 +93,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-budget %v: want 100ms to 5m", c.budget)
 	case c.measure && c.root != "/":
 		return c, fmt.Errorf("-measure measures the machine it runs on and cannot be combined with -root %s", c.root)
-	case c.capture != "" && (c.json || c.out != "" || c.measure):
-		return c, errors.New("-capture only copies files; do not combine it with -json, -o or -measure")
+	case c.tune && c.root != "/":
+		return c, fmt.Errorf("-tune measures the machine it runs on and cannot be combined with -root %s", c.root)
+	case c.capture != "" && (c.json || c.out != "" || c.measure || c.tune):
+		return c, errors.New("-capture only copies files; do not combine it with -json, -o, -measure or -tune")
+	case c.objective != "throughput" && c.objective != "latency":
+		return c, fmt.Errorf("-objective %q: want throughput or latency", c.objective)
+	case (topology != "" || given["objective"]) && !c.tune:
+		return c, errors.New("-topology and -objective shape what -tune measures; add -tune")
+	}
+	if topology != "" || c.tune {
+		var err error
+		if c.shape, err = lookupShape(topology, c.producers, c.consumers, given); err != nil {
+			return c, err
+		}
+		c.producers, c.consumers = c.shape.producers, c.shape.consumers
+	}
+	if c.names != nil && len(c.names) != c.consumers {
+		return c, fmt.Errorf("-names gives %d names for %s", len(c.names), plural(c.consumers, "consumer"))
 	}
 	return c, nil
 }
@@ -103,17 +147,39 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ctx := context.Background()
+	if c.measure || c.tune {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+	}
+	start := time.Now()
 	var m *probe.Measurements
 	if c.measure {
-		if m, err = measure(snap, c, stderr); err != nil {
+		budget := c.budget
+		if c.tune {
+			budget = min(probe.DefaultBudget, c.budget/5)
+		}
+		if m, err = measure(ctx, snap, budget, c.progress, stderr); err != nil {
 			return fmt.Errorf("measuring: %w", err)
 		}
 	}
-	rec, err := probe.Recommend(snap, m, probe.Options{Producers: c.producers, Consumers: c.consumers, EventSize: c.eventSize})
+	opt := probe.Options{Producers: c.producers, Consumers: c.consumers, EventSize: c.eventSize}
+	rec, err := probe.Recommend(snap, m, opt)
 	if err != nil {
 		return err
 	}
 	res := result{Snapshot: snap, Measurements: m, Recommendation: rec, Profile: rec.Profile(snap)}
+	if c.tune {
+		t, chosen, err := tune(ctx, snap, rec, opt, c, c.budget-time.Since(start), stderr)
+		if err != nil {
+			return fmt.Errorf("tuning: %w", err)
+		}
+		res.Profile.Layout, res.Profile.Affinity, res.Profile.Tuning = chosen.Layout, chosen.Affinity, t
+		res.Profile.Reasons = append(res.Profile.Reasons, affinity.Reason{Topic: "tuning", Text: t.Why})
+	}
+	nameConsumers(&res.Recommendation.Affinity, c.names)
+	nameConsumers(&res.Profile.Affinity, c.names)
 	if c.out != "" {
 		b, err := res.Profile.MarshalIndent()
 		if err != nil {
@@ -138,20 +204,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// measure runs the measurements on the usable CPUs, with a progress bar on
-// stderr when they take a second or more. Ctrl-C stops them early.
-func measure(snap *probe.Snapshot, c config, stderr io.Writer) (*probe.Measurements, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	opt := probe.MeasureOptions{Budget: c.budget}
-	if c.progress && c.budget >= time.Second {
-		bar := progressbar.NewOptions(1,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("measuring"),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionClearOnFinish(),
-		)
+// measure runs the measurements on the usable CPUs for budget, with a
+// progress bar on stderr when asked for and they take a second or more.
+// Ctrl-C (ctx) stops them early.
+func measure(ctx context.Context, snap *probe.Snapshot, budget time.Duration, progress bool, stderr io.Writer) (*probe.Measurements, error) {
+	opt := probe.MeasureOptions{Budget: budget}
+	if progress && budget >= time.Second {
+		bar := newBar(stderr, "measuring")
 		defer bar.Close()
 		opt.Progress = func(done, total int) {
 			bar.ChangeMax(total)
@@ -159,4 +218,24 @@ func measure(snap *probe.Snapshot, c config, stderr io.Writer) (*probe.Measureme
 		}
 	}
 	return probe.Measure(ctx, snap.Usable(), opt)
+}
+
+// newBar returns a progress bar on stderr that clears itself when done.
+func newBar(stderr io.Writer, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions(1,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// nameConsumers gives the plan's placements the consumers' names, in
+// order, so that affinity.PinPlan matches bus.Named consumers. A plan
+// without placements (nothing pinned) stays without.
+func nameConsumers(p *affinity.Plan, names []string) {
+	for i := range min(len(names), len(p.Consumers)) {
+		p.Consumers[i].Name = names[i]
+	}
 }

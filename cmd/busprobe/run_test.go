@@ -166,6 +166,14 @@ func TestBadInvocations(t *testing.T) {
 		{[]string{"-root", file}, "is not a directory"},
 		{[]string{"-root", trees + "/arm64-128b", "-measure"}, "cannot be combined with -root"},
 		{[]string{"-capture", t.TempDir(), "-json"}, "-capture only copies files"},
+		{[]string{"-root", trees + "/arm64-128b", "-tune"}, "-tune measures the machine it runs on"},
+		{[]string{"-topology", "diamond"}, "add -tune"},
+		{[]string{"-tune", "-objective", "speed"}, `-objective "speed"`},
+		{[]string{"-tune", "-topology", "ring"}, `-topology "ring"`},
+		{[]string{"-tune", "-topology", "diamond", "-consumers", "2"}, "has 3 consumers, not -consumers 2"},
+		{[]string{"-names", "a,b", "-consumers", "3"}, "-names gives 2 names for 3 consumers"},
+		{[]string{"-names", "a,,b"}, "every name must be given once"},
+		{[]string{"-names", "a,a"}, "every name must be given once"},
 		{[]string{"-root", trees + "/arm64-128b", "-o", "/does/not/exist/p.json"}, "no such file or directory"},
 	}
 	for _, tt := range tests {
