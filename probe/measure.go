@@ -19,7 +19,7 @@ import (
 type MeasureOptions struct {
 	// Budget is the wall time the measurements may take in all; 0 means
 	// DefaultBudget. Measure returns within about Budget plus the stall
-	// timeout.
+	// timeouts of the runs under way when it ran out.
 	Budget time.Duration
 	// Runs is the number of independent runs per CPU pair, each on fresh
 	// threads, used to tell stable from bimodal figures; 0 means 6.
@@ -35,8 +35,12 @@ type MeasureOptions struct {
 // DefaultBudget is the measurement time used when MeasureOptions.Budget is 0.
 const DefaultBudget = 8 * time.Second
 
-// stallTimeout bounds every wait for the partner thread.
-const stallTimeout = 250 * time.Millisecond
+// stallTimeouts bound the waits for the partner thread: a run that stalls
+// is tried again with the next, longer bound, and a run that stalls under
+// all of them leaves its pair (or its false-sharing round) unmeasured.
+// A busy machine may keep a pinned thread off its CPU for a few hundred
+// milliseconds; a vCPU the host has stopped can take seconds.
+var stallTimeouts = []time.Duration{250 * time.Millisecond, time.Second, 4 * time.Second}
 
 // Measurements holds what Measure found.
 type Measurements struct {
@@ -59,8 +63,11 @@ const falseSharingReference = 512
 // false-sharing distance between two of them, pinning one OS thread per
 // CPU. It needs Linux, two CPUs and GOMAXPROCS of at least 2
 // (ErrUnsupported otherwise). It observes ctx and every wait in it is
-// bounded in time; a partner thread that stops answering three times in a
-// row ends the measurement with ErrStalled.
+// bounded in time. A run whose partner thread stops answering is tried
+// again with a longer wait (stallTimeouts); a pair that never answers is
+// reported with Unmeasured set and the rest goes on, so a busy machine
+// costs figures, not the result. It fails only when ctx is done, a CPU
+// cannot be pinned, or nothing at all could be measured (ErrStalled).
 func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Measurements, error) {
 	if _, err := affinity.Allowed(); errors.Is(err, affinity.ErrUnsupported) {
 		return nil, fmt.Errorf("%w: measurements pin threads: %w", ErrUnsupported, err)
@@ -109,59 +116,85 @@ func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Me
 	m := &Measurements{}
 	for _, p := range pairs {
 		runs := make([][]float64, 0, opt.Runs)
+		var stalled error
 		for range opt.Runs {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			latRun := share(latEnd, len(pairs)*opt.Runs-done)
-			r, err := retryStalled(func() ([]float64, error) { return pingPong(ctx, p[0], p[1], latRun) })
-			if err != nil {
-				return nil, err
+			if stalled == nil {
+				r, err := retryStalled(func(stall time.Duration) ([]float64, error) { return pingPong(ctx, p[0], p[1], latRun, stall) })
+				switch {
+				case errors.Is(err, ErrStalled):
+					stalled = err // the pair's remaining runs are skipped
+				case err != nil:
+					return nil, err
+				default:
+					runs = append(runs, r)
+				}
 			}
-			runs = append(runs, r)
 			step()
 		}
-		m.Latency = append(m.Latency, summarizePair(p[0], p[1], runs))
+		l := summarizePair(p[0], p[1], runs)
+		if stalled != nil && len(runs) == 0 {
+			l.Unmeasured = stalled.Error()
+		}
+		m.Latency = append(m.Latency, l)
 	}
-	samples := make([][]float64, len(falseSharingSpacings))
-	var ref []float64
+	rounds := make([]fsRound, 0, fsRounds)
+	var stalled error
 	for range fsRounds {
+		round := fsRound{ns: make([]float64, len(falseSharingSpacings))}
+		ok := true
 		for i, sp := range slices.Concat(falseSharingSpacings, []int{falseSharingReference}) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			fsRun := share(end, total-done)
-			ns, err := retryStalled(func() (float64, error) { return contend(ctx, fsPair, sp, fsRun) })
-			if err != nil {
-				return nil, err
-			}
-			if sp == falseSharingReference {
-				ref = append(ref, ns)
-			} else {
-				samples[i] = append(samples[i], ns)
+			if ok {
+				ns, err := retryStalled(func(stall time.Duration) (float64, error) { return contend(ctx, fsPair, sp, fsRun, stall) })
+				switch {
+				case errors.Is(err, ErrStalled):
+					stalled, ok = err, false // the round is dropped
+				case err != nil:
+					return nil, err
+				case sp == falseSharingReference:
+					round.ref = ns
+				default:
+					round.ns[i] = ns
+				}
 			}
 			step()
 		}
+		if ok {
+			rounds = append(rounds, round)
+		}
 	}
-	fs := summarizeSpacings(fsPair, falseSharingSpacings, samples, falseSharingReference, ref)
+	fs := summarizeSpacings(fsPair, falseSharingSpacings, falseSharingReference, rounds)
+	if len(rounds) == 0 && stalled != nil {
+		fs.Unmeasured = stalled.Error()
+	}
 	m.FalseSharing = &fs
 	m.ElapsedNS = time.Since(start).Nanoseconds()
+	if fs.Unmeasured != "" && !slices.ContainsFunc(m.Latency, func(l PairLatency) bool { return l.Unmeasured == "" }) {
+		return nil, fmt.Errorf("nothing could be measured: %w", stalled)
+	}
 	return m, nil
 }
 
-// retryStalled runs f up to three times while it fails with ErrStalled: a
-// hypervisor that deschedules a vCPU for a moment should cost a run, not
-// the whole measurement.
-func retryStalled[T any](f func() (T, error)) (T, error) {
+// retryStalled runs f with each of stallTimeouts in turn while it fails
+// with ErrStalled: a thread kept off its CPU for a moment should cost a
+// run, not the whole measurement. The last error names every bound tried.
+func retryStalled[T any](f func(stall time.Duration) (T, error)) (T, error) {
 	var v T
 	var err error
-	for range 3 {
-		v, err = f()
+	for _, stall := range stallTimeouts {
+		v, err = f(stall)
 		if !errors.Is(err, ErrStalled) {
-			break
+			return v, err
 		}
 	}
-	return v, err
+	return v, fmt.Errorf("%w (tried %d times, waiting up to %v)", err, len(stallTimeouts), stallTimeouts[len(stallTimeouts)-1])
 }
 
 // spread returns at most n of cpus, evenly spaced, keeping the first and
@@ -213,8 +246,9 @@ const roundTrips = 100
 // pingPong runs one latency run: a thread on cpu a and one on cpu b take
 // turns incrementing a shared word by CAS, a turning even values odd and b odd values even,
 // for about d. It returns one sample per roundTrips round trips, in
-// nanoseconds per round trip.
-func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error) {
+// nanoseconds per round trip, or ErrStalled when the partner does not
+// answer within stall.
+func pingPong(ctx context.Context, a, b int, d, stall time.Duration) ([]float64, error) {
 	var w paddedWord
 	var stop stopFlag
 	w.v.Store(-2) // b sets -1 when pinned; a sets 0 to start
@@ -225,7 +259,7 @@ func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error)
 	// waitFor spins until w equals want. Every 1024 spins it checks the
 	// stop stopFlag and the stall bound, so it never spins unbounded.
 	waitFor := func(want int64) error {
-		deadline := time.Now().Add(stallTimeout)
+		deadline := time.Now().Add(stall)
 		for i := 1; ; i++ {
 			if w.v.Load() == want {
 				return nil
@@ -235,7 +269,7 @@ func pingPong(ctx context.Context, a, b int, d time.Duration) ([]float64, error)
 					return errStop
 				}
 				if time.Now().After(deadline) {
-					return fmt.Errorf("%w: cpu %d and %d: no answer within %v", ErrStalled, a, b, stallTimeout)
+					return fmt.Errorf("%w: cpu %d and %d: no answer within %v", ErrStalled, a, b, stall)
 				}
 			}
 		}
@@ -295,8 +329,9 @@ var errStop = errors.New("stopped")
 
 // contend runs two threads on the CPUs of pair, each incrementing its own
 // counter with atomic adds, the counters spacing bytes apart, for about d.
-// It returns the mean time of one increment over both threads.
-func contend(ctx context.Context, pair [2]int, spacing int, d time.Duration) (float64, error) {
+// It returns the mean time of one increment over both threads, or
+// ErrStalled when the partner does not start within stall.
+func contend(ctx context.Context, pair [2]int, spacing int, d, stall time.Duration) (float64, error) {
 	if spacing%8 != 0 || spacing < 8 || spacing > 1024 {
 		return 0, fmt.Errorf("%w: spacing %d", ErrMalformed, spacing)
 	}
@@ -314,10 +349,10 @@ func contend(ctx context.Context, pair [2]int, spacing int, d time.Duration) (fl
 	for i := range 2 {
 		pinned(&wg, pair[i], errs, func() {
 			ready.Add(1)
-			deadline := time.Now().Add(stallTimeout)
+			deadline := time.Now().Add(stall)
 			for ready.Load() < 2 {
 				if time.Now().After(deadline) || stop.v.Load() {
-					errs <- fmt.Errorf("%w: cpu %d: partner on cpu %d did not start within %v", ErrStalled, pair[i], pair[1-i], stallTimeout)
+					errs <- fmt.Errorf("%w: cpu %d: partner on cpu %d did not start within %v", ErrStalled, pair[i], pair[1-i], stall)
 					stop.v.Store(true)
 					return
 				}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,24 +134,27 @@ func usableHere(t *testing.T) affinity.CPUSet {
 }
 
 func TestRetryStalled(t *testing.T) {
-	calls := 0
-	v, err := retryStalled(func() (int, error) {
-		calls++
-		if calls < 3 {
+	var waits []time.Duration
+	v, err := retryStalled(func(stall time.Duration) (int, error) {
+		waits = append(waits, stall)
+		if len(waits) < 3 {
 			return 0, ErrStalled
 		}
 		return 7, nil
 	})
-	if v != 7 || err != nil || calls != 3 {
-		t.Errorf("retryStalled = %d, %v after %d calls; want 7, nil after 3", v, err, calls)
+	if v != 7 || err != nil || !slices.Equal(waits, stallTimeouts) {
+		t.Errorf("retryStalled = %d, %v after waits %v; want 7, nil after %v", v, err, waits, stallTimeouts)
 	}
-	calls = 0
-	_, err = retryStalled(func() (int, error) { calls++; return 0, ErrStalled })
-	if !errors.Is(err, ErrStalled) || calls != 3 {
+	if !slices.IsSorted(stallTimeouts) || stallTimeouts[0] == stallTimeouts[len(stallTimeouts)-1] {
+		t.Errorf("stallTimeouts %v do not lengthen", stallTimeouts)
+	}
+	calls := 0
+	_, err = retryStalled(func(time.Duration) (int, error) { calls++; return 0, ErrStalled })
+	if !errors.Is(err, ErrStalled) || calls != len(stallTimeouts) || !strings.Contains(err.Error(), "tried 3 times") {
 		t.Errorf("always stalled: %v after %d calls", err, calls)
 	}
 	calls = 0
-	_, err = retryStalled(func() (int, error) { calls++; return 0, context.Canceled })
+	_, err = retryStalled(func(time.Duration) (int, error) { calls++; return 0, context.Canceled })
 	if !errors.Is(err, context.Canceled) || calls != 1 {
 		t.Errorf("other errors must not be retried: %v after %d calls", err, calls)
 	}

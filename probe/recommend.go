@@ -143,6 +143,8 @@ func choosePad(s *Snapshot, m *Measurements, why func(string, string, ...any)) i
 	if m != nil && m.FalseSharing != nil && m.FalseSharing.Distance > 0 {
 		d := m.FalseSharing.Distance
 		switch {
+		case d < line:
+			text += fmt.Sprintf("; the measured false-sharing distance, %d bytes, is below the %d-byte line, where two writers always interfere: noise, not used", d, line)
 		case d > pad:
 			pad = roundPad(d)
 			text += fmt.Sprintf("; measured: two writers stop slowing each other only %d bytes apart", d)
@@ -492,11 +494,14 @@ func latencyReason(m *Measurements, p cpuPlan, why func(string, string, ...any))
 			return
 		}
 	}
-	best := m.Latency[0]
-	for _, l := range m.Latency[1:] {
-		if l.MedianNS < best.MedianNS {
-			best = l
+	var best *PairLatency
+	for i, l := range m.Latency {
+		if l.Unmeasured == "" && (best == nil || l.MedianNS < best.MedianNS) {
+			best = &m.Latency[i]
 		}
+	}
+	if best == nil {
+		return
 	}
 	lead := "the planned pair was not measured"
 	if a < 0 || b < 0 {

@@ -191,6 +191,17 @@ func TestRecommendRules(t *testing.T) {
 			&Measurements{FalseSharing: &FalseSharing{Distance: 64}}, Options{},
 			func(r Recommendation) bool { return r.Layout.PadBytes == 128 },
 			"a clean 64 on x86 does not remove the prefetcher pair"},
+		{"measured distance within one line is noise", func() *Snapshot { return synthetic(4) },
+			&Measurements{FalseSharing: &FalseSharing{Distance: 8, Rounds: []int{8, 64, 8}, Agree: 2}}, Options{},
+			func(r Recommendation) bool {
+				return r.Layout.PadBytes == 128 && strings.Contains(reasonsText(r), "8 bytes, is below the 64-byte line") &&
+					strings.Contains(reasonsText(r), "noise, not used")
+			},
+			"two writers 8 bytes apart share a line: flagged, never used"},
+		{"an unmeasured pair is not the fastest", func() *Snapshot { return synthetic(2) },
+			&Measurements{Latency: []PairLatency{{A: 0, B: 1, Unmeasured: "probe: measurement partner stalled"}}}, Options{},
+			func(r Recommendation) bool { return !strings.Contains(reasonsText(r), "latency") },
+			"a pair that never answered has no figure to report"},
 		{"isolated CPUs outside the affinity", func() *Snapshot {
 			s := synthetic(8)
 			s.OS.Isolated = known(affinity.NewCPUSet(6, 7), "test")

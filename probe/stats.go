@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Stability classifies how repeatable a latency figure was from run to run.
@@ -46,10 +47,16 @@ type PairLatency struct {
 	// Modes holds the medians of the fast and the slow group when
 	// Stability is Bimodal.
 	Modes []float64 `json:"modes_ns,omitempty"`
+	// Unmeasured, when not empty, says why no run of this pair gave a
+	// figure (its partner thread never answered); the figures are then 0.
+	Unmeasured string `json:"unmeasured,omitempty"`
 }
 
 // Summary returns one line describing l for a person.
 func (l PairLatency) Summary() string {
+	if l.Unmeasured != "" {
+		return "not measured: " + l.Unmeasured
+	}
 	s := fmt.Sprintf("median %.0f ns, p10-p90 %.0f-%.0f ns over %d runs", l.MedianNS, l.P10NS, l.P90NS, len(l.RunMedians))
 	switch l.Stability {
 	case Bimodal:
@@ -145,11 +152,46 @@ type FalseSharing struct {
 	CPUs [2]int `json:"cpus"`
 	// ReferenceBytes is the spacing taken as free of interference.
 	ReferenceBytes int `json:"reference_bytes"`
-	// Spacings holds the tested spacings in increasing order.
+	// Spacings holds the tested spacings in increasing order, with the
+	// median over the rounds.
 	Spacings []SpacingResult `json:"spacings"`
-	// Distance is the smallest spacing from which on the writers no longer
-	// slow each other, 0 when even the largest tested spacing was slowed.
+	// Rounds holds the distance each complete round gave on its own (0:
+	// none of its spacings was free of interference), in the order run.
+	Rounds []int `json:"round_distances"`
+	// Distance is the consensus of Rounds: the distance most rounds gave,
+	// the larger on a tie (the safer pad); 0 when that is "none free of
+	// interference" or no round completed. Recommend uses it only when it
+	// is at least the cache line: two writers within one line always
+	// interfere, so a smaller distance is noise.
 	Distance int `json:"distance"`
+	// Agree is how many of Rounds gave Distance: the spread of the
+	// measurement, to be read against len(Rounds).
+	Agree int `json:"agree"`
+	// Unmeasured, when not empty, says why no round completed.
+	Unmeasured string `json:"unmeasured,omitempty"`
+}
+
+// Summary returns one line describing the distance found and how far the
+// rounds agreed on it.
+func (fs FalseSharing) Summary() string {
+	if fs.Unmeasured != "" {
+		return "not measured: " + fs.Unmeasured
+	}
+	d := "none of the tested spacings is free of interference"
+	if fs.Distance > 0 {
+		d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, SlowdownLimit, fs.ReferenceBytes)
+	}
+	if len(fs.Rounds) == 0 {
+		return d
+	}
+	parts := make([]string, len(fs.Rounds))
+	for i, r := range fs.Rounds {
+		parts[i] = "none"
+		if r > 0 {
+			parts[i] = fmt.Sprint(r)
+		}
+	}
+	return fmt.Sprintf("%s; %d of %d rounds agree (%s)", d, fs.Agree, len(fs.Rounds), strings.Join(parts, ", "))
 }
 
 // SlowdownLimit is the largest slowdown, against counters far apart, that
@@ -170,21 +212,69 @@ func pickDistance(spacings []int, slowdowns []float64, limit float64) int {
 	return d
 }
 
-// summarizeSpacings turns per-spacing samples (ns per op, one per round)
-// into results relative to the reference samples, and picks the distance.
-func summarizeSpacings(cpus [2]int, spacings []int, samples [][]float64, refBytes int, ref []float64) FalseSharing {
-	fs := FalseSharing{CPUs: cpus, ReferenceBytes: refBytes}
-	base := median(ref)
-	var slow []float64
-	for i, sp := range spacings {
-		m := median(samples[i])
-		r := SpacingResult{Bytes: sp, NSPerOp: m, Slowdown: m / base}
-		if base <= 0 || math.IsNaN(r.Slowdown) {
-			r.Slowdown = math.Inf(1)
-		}
-		fs.Spacings = append(fs.Spacings, r)
-		slow = append(slow, r.Slowdown)
+// fsRound is one complete round of the false-sharing measurement: ns per
+// op at each tested spacing and at the reference spacing, run back to back.
+type fsRound struct {
+	ns  []float64
+	ref float64
+}
+
+// slowdown returns x against ref, +Inf when ref is not a positive figure.
+func slowdown(x, ref float64) float64 {
+	if !(ref > 0) || math.IsNaN(x) {
+		return math.Inf(1)
 	}
-	fs.Distance = pickDistance(spacings, slow, SlowdownLimit)
+	return x / ref
+}
+
+// summarizeSpacings turns complete rounds into the median cost of each
+// spacing, picks each round's distance from that round's own slowdowns
+// (so drift between rounds cancels), and takes their consensus.
+func summarizeSpacings(cpus [2]int, spacings []int, refBytes int, rounds []fsRound) FalseSharing {
+	fs := FalseSharing{CPUs: cpus, ReferenceBytes: refBytes}
+	if len(rounds) == 0 {
+		return fs
+	}
+	refs := make([]float64, len(rounds))
+	for r, round := range rounds {
+		refs[r] = round.ref
+		slow := make([]float64, len(spacings))
+		for i := range spacings {
+			slow[i] = slowdown(round.ns[i], round.ref)
+		}
+		fs.Rounds = append(fs.Rounds, pickDistance(spacings, slow, SlowdownLimit))
+	}
+	base := median(refs)
+	for i, sp := range spacings {
+		col := make([]float64, len(rounds))
+		for r, round := range rounds {
+			col[r] = round.ns[i]
+		}
+		m := median(col)
+		fs.Spacings = append(fs.Spacings, SpacingResult{Bytes: sp, NSPerOp: m, Slowdown: slowdown(m, base)})
+	}
+	fs.Distance, fs.Agree = consensus(fs.Rounds)
 	return fs
+}
+
+// consensus returns the value most of xs share, the larger on a tie, and
+// how many share it; 0 counts as larger than any distance, since it means
+// "no tested spacing was enough".
+func consensus(xs []int) (value, votes int) {
+	n := map[int]int{}
+	for _, x := range xs {
+		n[x]++
+	}
+	rank := func(x int) int {
+		if x == 0 {
+			return math.MaxInt
+		}
+		return x
+	}
+	for x, c := range n {
+		if c > votes || (c == votes && rank(x) > rank(value)) {
+			value, votes = x, c
+		}
+	}
+	return value, votes
 }

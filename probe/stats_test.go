@@ -95,12 +95,56 @@ func TestPickDistance(t *testing.T) {
 }
 
 func TestSummarizeSpacings(t *testing.T) {
-	fs := summarizeSpacings([2]int{1, 2}, []int{8, 64, 128, 256},
-		[][]float64{{40, 42, 41}, {6, 6.2, 5.8}, {5.1, 5, 5.2}, {5, 5, 5}}, 512, []float64{5, 5.1, 4.9})
-	if fs.Distance != 64 {
-		t.Errorf("Distance = %d, want 64: %+v", fs.Distance, fs.Spacings)
+	sp := []int{8, 64, 128, 256}
+	round := func(ref float64, ns ...float64) fsRound { return fsRound{ns: ns, ref: ref} }
+	tests := []struct {
+		name   string
+		rounds []fsRound
+		each   []int
+		want   int
+		agree  int
+	}{
+		{
+			name:   "rounds agree",
+			rounds: []fsRound{round(5, 40, 7, 5.1, 5), round(5.1, 42, 7.2, 5, 5), round(4.9, 41, 6.8, 5.2, 5)},
+			each:   []int{128, 128, 128}, want: 128, agree: 3,
+		},
+		{
+			// The machine slowed down in the second round, on every
+			// spacing alike: against its own reference it agrees.
+			name:   "drift between rounds cancels",
+			rounds: []fsRound{round(5, 40, 5.5, 5.1, 5), round(10, 80, 11, 10, 10.5), round(5, 41, 5.2, 5, 5)},
+			each:   []int{64, 64, 64}, want: 64, agree: 3,
+		},
+		{
+			name: "a majority outvotes a noisy round",
+			rounds: []fsRound{round(5, 40, 5.2, 5, 5), round(5, 5.1, 5, 5, 5), round(5, 41, 5.1, 5, 5),
+				round(5, 40, 9, 5, 5), round(5, 40, 5, 5, 5)},
+			each: []int{64, 8, 64, 128, 64}, want: 64, agree: 3,
+		},
+		{
+			name:   "a tie takes the larger, safer distance",
+			rounds: []fsRound{round(5, 40, 5, 5, 5), round(5, 40, 9, 5, 5)},
+			each:   []int{64, 128}, want: 128, agree: 1,
+		},
+		{
+			name:   "none free of interference wins a tie",
+			rounds: []fsRound{round(5, 40, 9, 9, 9), round(5, 40, 5, 5, 5)},
+			each:   []int{0, 64}, want: 0, agree: 1,
+		},
+		{name: "no rounds", want: 0, agree: 0},
 	}
-	if fs.Spacings[0].Slowdown < 8 || fs.Spacings[0].Slowdown > 8.5 {
-		t.Errorf("slowdown at 8 bytes = %v, want 41/5 = 8.2", fs.Spacings[0].Slowdown)
+	for _, tt := range tests {
+		fs := summarizeSpacings([2]int{1, 2}, sp, 512, tt.rounds)
+		if !slices.Equal(fs.Rounds, tt.each) || fs.Distance != tt.want || fs.Agree != tt.agree {
+			t.Errorf("%s: rounds %v, distance %d agreed by %d; want %v, %d by %d", tt.name, fs.Rounds, fs.Distance, fs.Agree, tt.each, tt.want, tt.agree)
+		}
+	}
+	fs := summarizeSpacings([2]int{1, 2}, sp, 512, []fsRound{round(5, 40, 7, 5.1, 5), round(5.1, 42, 7.2, 5, 5), round(4.9, 41, 6.8, 5.2, 5)})
+	if s := fs.Spacings[0].Slowdown; s < 8 || s > 8.5 {
+		t.Errorf("slowdown at 8 bytes = %v, want 41/5 = 8.2", s)
+	}
+	if got := fs.Summary(); !strings.Contains(got, "128 bytes") || !strings.Contains(got, "3 of 3 rounds agree (128, 128, 128)") {
+		t.Errorf("Summary() = %q", got)
 	}
 }

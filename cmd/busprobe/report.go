@@ -124,16 +124,14 @@ func writeReport(w io.Writer, c config, r result) {
 			row(fmt.Sprintf("CAS round trip %d-%d", l.A, l.B), l.Summary())
 		}
 		if fs := m.FalseSharing; fs != nil {
-			var parts []string
-			for _, sp := range fs.Spacings {
-				parts = append(parts, fmt.Sprintf("%dB %.1f ns (x%.2f)", sp.Bytes, sp.NSPerOp, sp.Slowdown))
+			if len(fs.Spacings) > 0 {
+				var parts []string
+				for _, sp := range fs.Spacings {
+					parts = append(parts, fmt.Sprintf("%dB %.1f ns (x%.2f)", sp.Bytes, sp.NSPerOp, sp.Slowdown))
+				}
+				row(fmt.Sprintf("false sharing %d-%d", fs.CPUs[0], fs.CPUs[1]), strings.Join(parts, ", "))
 			}
-			row(fmt.Sprintf("false sharing %d-%d", fs.CPUs[0], fs.CPUs[1]), strings.Join(parts, ", "))
-			d := "none of the tested spacings is free of interference"
-			if fs.Distance > 0 {
-				d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, probe.SlowdownLimit, fs.ReferenceBytes)
-			}
-			row("false-sharing distance", d)
+			row("false-sharing distance", fs.Summary())
 		}
 	}
 
