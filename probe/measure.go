@@ -95,7 +95,7 @@ func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Me
 			pairs = append(pairs, [2]int{list[i], list[j]})
 		}
 	}
-	const fsRounds = 5
+	const fsRounds = 7
 	fsPair := [2]int{list[len(list)-2], list[len(list)-1]}
 	total := len(pairs)*opt.Runs + fsRounds*(len(falseSharingSpacings)+1)
 	done := 0
@@ -123,7 +123,7 @@ func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Me
 			}
 			latRun := share(latEnd, len(pairs)*opt.Runs-done)
 			if stalled == nil {
-				r, err := retryStalled(func(stall time.Duration) ([]float64, error) { return pingPong(ctx, p[0], p[1], latRun, stall) })
+				r, err := retryStalled(func(stall time.Duration) ([]float64, error) { return runPingPong(ctx, p[0], p[1], latRun, stall) })
 				switch {
 				case errors.Is(err, ErrStalled):
 					stalled = err // the pair's remaining runs are skipped
@@ -152,7 +152,7 @@ func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Me
 			}
 			fsRun := share(end, total-done)
 			if ok {
-				ns, err := retryStalled(func(stall time.Duration) (float64, error) { return contend(ctx, fsPair, sp, fsRun, stall) })
+				ns, err := retryStalled(func(stall time.Duration) (float64, error) { return runContend(ctx, fsPair, sp, fsRun, stall) })
 				switch {
 				case errors.Is(err, ErrStalled):
 					stalled, ok = err, false // the round is dropped
@@ -181,6 +181,13 @@ func Measure(ctx context.Context, cpus affinity.CPUSet, opt MeasureOptions) (*Me
 	}
 	return m, nil
 }
+
+// runPingPong and runContend are the two measurements Measure runs; tests
+// replace them with partners that never answer.
+var (
+	runPingPong = pingPong
+	runContend  = contend
+)
 
 // retryStalled runs f with each of stallTimeouts in turn while it fails
 // with ErrStalled: a thread kept off its CPU for a moment should cost a

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -83,12 +84,18 @@ func TestMeasureShape(t *testing.T) {
 		if !cpus.Contains(l.A) || !cpus.Contains(l.B) || l.A >= l.B {
 			t.Errorf("pair %d,%d not two ordered usable CPUs", l.A, l.B)
 		}
+		if l.Unmeasured != "" {
+			continue // a vCPU stalled; TestMeasureStalledPair covers this
+		}
 		if !(l.MedianNS > 0) || l.P10NS > l.MedianNS || l.P90NS < l.MedianNS || len(l.RunMedians) != 3 {
 			t.Errorf("pair %d,%d: %+v", l.A, l.B, l)
 		}
 	}
 	fs := m.FalseSharing
-	if fs == nil || len(fs.Spacings) != 4 {
+	if fs != nil && fs.Unmeasured != "" {
+		t.Skipf("false sharing: a vCPU stalled: %s", fs.Unmeasured)
+	}
+	if fs == nil || len(fs.Spacings) != 4 || len(fs.Rounds)+fs.Dropped == 0 {
 		t.Fatalf("FalseSharing = %+v", fs)
 	}
 	for _, s := range fs.Spacings {
@@ -157,6 +164,43 @@ func TestRetryStalled(t *testing.T) {
 	_, err = retryStalled(func(time.Duration) (int, error) { calls++; return 0, context.Canceled })
 	if !errors.Is(err, context.Canceled) || calls != 1 {
 		t.Errorf("other errors must not be retried: %v after %d calls", err, calls)
+	}
+}
+
+// TestMeasureStalledPair: a pair whose partner never answers is retried
+// with every stall bound, then reported unmeasured while the rest of the
+// measurement completes; when nothing answers, Measure fails with
+// ErrStalled.
+func TestMeasureStalledPair(t *testing.T) {
+	if !canPin() {
+		t.Skip("no pinning on this OS")
+	}
+	cpus := usableHere(t)
+	defer func() { runPingPong, runContend = pingPong, contend }()
+	tries := 0
+	runPingPong = func(_ context.Context, a, b int, _, stall time.Duration) ([]float64, error) {
+		tries++
+		return nil, fmt.Errorf("%w: cpu %d and %d: no answer within %v", ErrStalled, a, b, stall)
+	}
+	runContend = func(context.Context, [2]int, int, time.Duration, time.Duration) (float64, error) { return 5, nil }
+	m, err := Measure(context.Background(), cpus, MeasureOptions{Budget: 200 * time.Millisecond, Runs: 3, MaxCPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Latency) != 1 || !strings.Contains(m.Latency[0].Unmeasured, "no answer within 4s") || tries != len(stallTimeouts) {
+		t.Errorf("latency %+v after %d tries, want one pair unmeasured after %d", m.Latency, tries, len(stallTimeouts))
+	}
+	if s := m.Latency[0].Summary(); !strings.HasPrefix(s, "not measured: ") {
+		t.Errorf("Summary() = %q", s)
+	}
+	if fs := m.FalseSharing; fs == nil || fs.Unmeasured != "" || len(fs.Rounds)+fs.Dropped != 7 {
+		t.Errorf("false sharing %+v, want its 7 rounds", fs)
+	}
+	runContend = func(_ context.Context, pair [2]int, _ int, _, stall time.Duration) (float64, error) {
+		return 0, fmt.Errorf("%w: cpu %d: partner on cpu %d did not start within %v", ErrStalled, pair[0], pair[1], stall)
+	}
+	if _, err := Measure(context.Background(), cpus, MeasureOptions{Budget: 200 * time.Millisecond, Runs: 3, MaxCPUs: 2}); !errors.Is(err, ErrStalled) {
+		t.Errorf("nothing answers: %v, want ErrStalled", err)
 	}
 }
 

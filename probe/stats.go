@@ -155,17 +155,23 @@ type FalseSharing struct {
 	// Spacings holds the tested spacings in increasing order, with the
 	// median over the rounds.
 	Spacings []SpacingResult `json:"spacings"`
-	// Rounds holds the distance each complete round gave on its own (0:
-	// none of its spacings was free of interference), in the order run.
+	// Rounds holds the distance each valid round gave on its own (0: none
+	// of its spacings was free of interference), in the order run.
 	Rounds []int `json:"round_distances"`
-	// Distance is the consensus of Rounds: the distance most rounds gave,
-	// the larger on a tie (the safer pad); 0 when that is "none free of
-	// interference" or no round completed. Recommend uses it only when it
-	// is at least the cache line: two writers within one line always
-	// interfere, so a smaller distance is noise.
+	// Dropped counts the complete rounds left out of Rounds because their
+	// writers 8 bytes apart, on one line, did not slow each other: that is
+	// not physically possible while both run, so one of them was not
+	// running (the machine is busy) and the round measured nothing.
+	Dropped int `json:"dropped_rounds,omitempty"`
+	// Distance is the consensus of Rounds: the distance more than half of
+	// the complete rounds (valid or dropped) gave; 0 when there is no such
+	// majority, when it is "none free of interference", or when no round
+	// completed. Recommend uses it only when it is at least the cache
+	// line: two writers within one line always interfere, so a smaller
+	// distance is noise.
 	Distance int `json:"distance"`
-	// Agree is how many of Rounds gave Distance: the spread of the
-	// measurement, to be read against len(Rounds).
+	// Agree is how many rounds gave the most common distance: the spread
+	// of the measurement, to be read against len(Rounds)+Dropped.
 	Agree int `json:"agree"`
 	// Unmeasured, when not empty, says why no round completed.
 	Unmeasured string `json:"unmeasured,omitempty"`
@@ -177,13 +183,7 @@ func (fs FalseSharing) Summary() string {
 	if fs.Unmeasured != "" {
 		return "not measured: " + fs.Unmeasured
 	}
-	d := "none of the tested spacings is free of interference"
-	if fs.Distance > 0 {
-		d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, SlowdownLimit, fs.ReferenceBytes)
-	}
-	if len(fs.Rounds) == 0 {
-		return d
-	}
+	total := len(fs.Rounds) + fs.Dropped
 	parts := make([]string, len(fs.Rounds))
 	for i, r := range fs.Rounds {
 		parts[i] = "none"
@@ -191,7 +191,23 @@ func (fs FalseSharing) Summary() string {
 			parts[i] = fmt.Sprint(r)
 		}
 	}
-	return fmt.Sprintf("%s; %d of %d rounds agree (%s)", d, fs.Agree, len(fs.Rounds), strings.Join(parts, ", "))
+	var d string
+	switch {
+	case 2*fs.Agree <= total:
+		d = "no consensus, not used"
+	case fs.Distance > 0:
+		d = fmt.Sprintf("%d bytes (slowdown at most %.2f against %d bytes apart)", fs.Distance, SlowdownLimit, fs.ReferenceBytes)
+	default:
+		d = "none of the tested spacings is free of interference"
+	}
+	d += fmt.Sprintf("; %d of %d rounds agree", fs.Agree, total)
+	if len(parts) > 0 {
+		d += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if fs.Dropped > 0 {
+		d += fmt.Sprintf("; %s dropped: same-line writers did not interfere, so they did not run together", count(fs.Dropped, "round"))
+	}
+	return d
 }
 
 // SlowdownLimit is the largest slowdown, against counters far apart, that
@@ -229,7 +245,8 @@ func slowdown(x, ref float64) float64 {
 
 // summarizeSpacings turns complete rounds into the median cost of each
 // spacing, picks each round's distance from that round's own slowdowns
-// (so drift between rounds cancels), and takes their consensus.
+// (so drift between rounds cancels), drops the rounds whose same-line
+// writers did not interfere, and takes the majority's distance.
 func summarizeSpacings(cpus [2]int, spacings []int, refBytes int, rounds []fsRound) FalseSharing {
 	fs := FalseSharing{CPUs: cpus, ReferenceBytes: refBytes}
 	if len(rounds) == 0 {
@@ -241,6 +258,10 @@ func summarizeSpacings(cpus [2]int, spacings []int, refBytes int, rounds []fsRou
 		slow := make([]float64, len(spacings))
 		for i := range spacings {
 			slow[i] = slowdown(round.ns[i], round.ref)
+		}
+		if spacings[0] < 64 && slow[0] <= SlowdownLimit {
+			fs.Dropped++
+			continue
 		}
 		fs.Rounds = append(fs.Rounds, pickDistance(spacings, slow, SlowdownLimit))
 	}
@@ -254,6 +275,9 @@ func summarizeSpacings(cpus [2]int, spacings []int, refBytes int, rounds []fsRou
 		fs.Spacings = append(fs.Spacings, SpacingResult{Bytes: sp, NSPerOp: m, Slowdown: slowdown(m, base)})
 	}
 	fs.Distance, fs.Agree = consensus(fs.Rounds)
+	if 2*fs.Agree <= len(rounds) {
+		fs.Distance = 0 // no majority of the complete rounds
+	}
 	return fs
 }
 
