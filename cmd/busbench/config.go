@@ -64,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&wait, "wait", string(bus.WaitPhasedBackoff), "wait strategy: "+kindList())
 	fs.IntVar(&c.pad, "pad", bus.DefaultPad(), fmt.Sprintf("spacing of hot counters in bytes, one of %v", bus.ValidPads()))
 	fs.IntVar(&c.batch, "batch", 16, "events per PublishBatch in the batched bus runs")
-	fs.StringVar(&c.profile, "profile", "", "layout profile from `busprobe -o` (sets pad, size and wait unless given)")
+	fs.StringVar(&c.profile, "profile", "", "layout profile from `busprobe -o`: sets pad, size, wait and its -spin, -yield and -poll unless given, and pins the scenarios' consumers and producers as its plan says")
 	fs.StringVar(&cpus, "cpus", "", "the two CPUs for pingpong, as `A,B` (default: the first two allowed)")
 	fs.StringVar(&scen, "scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run")
 	fs.BoolVar(&c.probe, "probe", true, "also run probe.Measure on the pingpong CPUs as a cross-check of the raw round trip")
@@ -104,6 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		if !c.set["wait"] {
 			wait = string(p.Layout.Wait)
+			if !c.set["spin"] && !c.set["yield"] && !c.set["poll"] {
+				c.spin, c.yield, c.poll = p.Layout.SpinFor, p.Layout.YieldFor, p.Layout.Poll
+			}
 		}
 	}
 	if c.size <= 0 || c.size&(c.size-1) != 0 || c.size > 1<<30 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +144,33 @@ func TestProfile(t *testing.T) {
 	// -size given explicitly overrides the profile; pad and wait come from it.
 	if c := r.Config; c.RingSize != 512 || c.PadBytes != 64 || c.Wait != "yielding" || c.Profile != prof {
 		t.Errorf("config %+v, want ring 512, pad 64, yielding from %s", c, prof)
+	}
+}
+
+// TestProfileTuned: a tuned profile's phased-backoff parameters reach the
+// bus unless a flag overrides them, and its plan pins the scenario's
+// consumer (here to no CPU, so the run works on any machine).
+func TestProfileTuned(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "tuned.json")
+	os.WriteFile(prof, []byte(`{"schema":1,"layout":{"pad_bytes":128,"ring_size":1024,"wait_strategy":"phased-backoff","poll_ns":4000,"spin_for_ns":3000},
+		"affinity":{"producers":[-1],"consumers":[{"cpu":-1}]}}`), 0o644)
+	out, _, err := runArgs(t, "-profile", prof, "-scenarios", "unicast", "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Config; c.PollNS != 4000 || c.SpinNS != 3000 || c.YieldNS != 0 {
+		t.Errorf("config %+v, want poll 4µs and spin 3µs from the profile", c)
+	}
+	c, err := parseFlags([]string{"-profile", prof, "-poll", "2us"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.poll != 2*time.Microsecond || c.spin != 0 {
+		t.Errorf("-poll 2us with the profile: poll %v, spin %v; want the flag's 2µs and the default spin", c.poll, c.spin)
 	}
 }
 

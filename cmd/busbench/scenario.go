@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 	"github.com/eventbus/eventbus/bus/scenario"
 )
@@ -81,7 +82,11 @@ func measure(c *config, producers int, produce func(p int, l limit) (int64, erro
 
 // runBus runs sc on a bus, publishing batch events per PublishBatch.
 func runBus(c *config, sc scenario.Scenario, batch int) (runStats, error) {
-	x, err := bus.New[scenario.Event](c.busOptions(sc.Producers > 1)...)
+	opts := c.busOptions(sc.Producers > 1)
+	if c.prof != nil {
+		opts = append(opts, bus.WithPin(affinity.PinPlan(c.prof.Affinity)))
+	}
+	x, err := bus.New[scenario.Event](opts...)
 	if err != nil {
 		return runStats{}, err
 	}
@@ -90,7 +95,14 @@ func runBus(c *config, sc scenario.Scenario, batch int) (runStats, error) {
 		return runStats{}, err
 	}
 	defer x.Halt()
-	produce := func(_ int, l limit) (int64, error) {
+	produce := func(p int, l limit) (int64, error) {
+		if c.prof != nil {
+			release, err := affinity.PinProducer(c.prof.Affinity, p)
+			if err != nil {
+				return 0, err
+			}
+			defer release()
+		}
 		var i int64
 		fill := func(e *scenario.Event, _ int64) { *e = scenario.Event{V: i}; i++ }
 		for {
@@ -151,7 +163,14 @@ func waitSequences(seqs []*bus.Sequence, target int64) error {
 // runChannel runs sc on channels.
 func runChannel(c *config, sc scenario.Scenario) (runStats, error) {
 	ch := sc.Channels(c.size)
-	produce := func(_ int, l limit) (int64, error) {
+	produce := func(p int, l limit) (int64, error) {
+		if c.prof != nil {
+			release, err := affinity.PinProducer(c.prof.Affinity, p)
+			if err != nil {
+				return 0, err
+			}
+			defer release()
+		}
 		var i int64
 		for {
 			k := l.next(i)
