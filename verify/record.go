@@ -76,18 +76,20 @@ func (c SeqConfig) withDefaults() (SeqConfig, error) {
 	case c.Consumers > MaxConsumers:
 		return c, fmt.Errorf("verify: %d consumers, at most %d", c.Consumers, MaxConsumers)
 	}
-	return c, checkRing(c.RingSize, c.MaxBatch)
+	return c, checkLayout(c.RingSize, c.MaxBatch, c.Wait)
 }
 
 // maxBatch is the largest claim a history can hold (cop.n is 16 bits).
 const maxBatch = 1<<16 - 1
 
-func checkRing(size, batch int) error {
+func checkLayout(size, batch int, wait bus.WaitKind) error {
 	switch {
 	case size&(size-1) != 0:
 		return fmt.Errorf("verify: ring size %d is not a power of two", size)
 	case batch > size || batch > maxBatch:
 		return fmt.Errorf("verify: batches of %d on a ring of %d", batch, size)
+	case wait != "" && !wait.Valid():
+		return fmt.Errorf("verify: unknown wait strategy %q (known: %v)", wait, bus.WaitKinds())
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func (c BusConfig) withDefaults() (BusConfig, error) {
 	if c.Producers > MaxProducers {
 		return c, fmt.Errorf("verify: %d producers, at most %d", c.Producers, MaxProducers)
 	}
-	return c, checkRing(c.RingSize, c.MaxBatch)
+	return c, checkLayout(c.RingSize, c.MaxBatch, c.Wait)
 }
 
 // shape is the History a run of c records, without its operations.

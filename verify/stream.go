@@ -173,6 +173,9 @@ func (s *stream) feed(ctx context.Context, ops []cop) error {
 			if len(c.recent) > kept {
 				c.recent = slices.Delete(c.recent, 0, 1)
 			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			select {
 			case s.jobs <- j:
 			case <-ctx.Done():
