@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -117,7 +118,7 @@ func layoutString(pad int, wait bus.WaitKind, plan affinity.Plan) string {
 func (c SeqConfig) WithProfile(p *affinity.Profile) SeqConfig {
 	if p != nil {
 		c.Pad, c.RingSize, c.Wait, c.Plan = p.Layout.PadBytes, p.Layout.RingSize, p.Layout.Wait, p.Affinity
-		c.MaxBatch = min(max(c.MaxBatch, 4), c.RingSize)
+		c.MaxBatch = min(cmp.Or(c.MaxBatch, 4), c.RingSize)
 	}
 	return c
 }
@@ -128,7 +129,7 @@ func (c SeqConfig) WithProfile(p *affinity.Profile) SeqConfig {
 func (c BusConfig) WithProfile(p *affinity.Profile) BusConfig {
 	if p != nil {
 		c.Pad, c.RingSize, c.Wait, c.Plan = p.Layout.PadBytes, p.Layout.RingSize, p.Layout.Wait, p.Affinity
-		c.MaxBatch = min(max(c.MaxBatch, 4), c.RingSize)
+		c.MaxBatch = min(cmp.Or(c.MaxBatch, 4), c.RingSize)
 	}
 	return c
 }
