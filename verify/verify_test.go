@@ -97,8 +97,8 @@ func TestLitmusTables(t *testing.T) {
 	}
 }
 
-// TestLargeHistory records and checks a history of a million operations
-// (by default; -verify.big sets the count) as it goes, with
+// TestLargeHistory records and checks a history of about 1.6 million
+// operations (-verify.big 1000000 by default; see below) as it goes, with
 // VerifySequencer, and reports the throughput and the peak resident
 // memory, which must stay under maxResident however many operations run.
 func TestLargeHistory(t *testing.T) {
@@ -112,8 +112,9 @@ func TestLargeHistory(t *testing.T) {
 	// The peak so far belongs to the tests before this one; start afresh.
 	peakReset := resetPeak()
 	start := time.Now()
-	// About six operations per claim: claim, publish, observe, handle,
-	// advance, over two consumers.
+	// n/6 claims, as before streaming, so that figures compare: with the
+	// observations, handles and advances of two consumers a claim brings
+	// about ten operations, so the history holds about 1.6n.
 	cfg := verify.SeqConfig{Multi: true, Producers: 2, Consumers: 2, Claims: n / 6, Seed: 1}
 	cfg = cfg.WithProfile(testProfile(t))
 	rep, err := verify.VerifySequencer(t.Context(), cfg, verify.Options{})
