@@ -45,16 +45,34 @@
 // every architecture. Wall-clock timestamps do not: on weakly ordered CPUs
 // such as ARM64 they give false violations.
 //
-// # Large histories
+// # Large histories and long runs
 //
 // Recorders stop every few hundred claims until the consumers have caught
 // up, which leaves quiescent points: instants when no operation is in
-// flight. The checker splits a history at quiescent points into rounds,
-// computes the state at the start of each round from the rounds before it,
-// and checks the rounds in parallel with the model's Hash and a time
-// limit, so a history of a million operations is checked in seconds. On a
-// violation, Options.HTML names the file that gets Porcupine's
-// visualisation of the failing round, capped in size.
+// flight. VerifySequencer and VerifyBus check a run as it is recorded: at
+// each quiescent point the recorder hands over the stretch just finished,
+// in a compact form (40 bytes an operation, no pointers), and the checker
+// splits each model's share of it into rounds, computes the state at the
+// end of each round from its start (every operation of a round is over
+// before the next begins, so applying them in any order gives it), and
+// queues the rounds to workers that run Porcupine with the model's Hash
+// and a time limit. The queue is bounded: a recorder that runs ahead of
+// the checkers waits. A checked round is dropped; only the models' state
+// and the last two rounds are kept, so memory stays flat however long the
+// run (TestLargeHistory asserts under 100 MiB resident; -verify.big sets
+// its size). RecordSequencer, RecordBus and CheckAll keep whole histories,
+// for tests that build or inspect one.
+//
+// On a violation the Result names the round and the configuration and
+// seed that replay the run, and Options.HTML names the file that gets
+// Porcupine's visualisation of the failing round with the two rounds
+// before it (when they still show the violation within the time limit),
+// annotated with round boundaries and the replay, capped in size.
+//
+// The models' sets of published or handled sequences hold their
+// contiguous prefix and one run above it per producer (or worker), so
+// rings of any size are checked: with the ring a busprobe profile chose,
+// for instance (SeqConfig.WithProfile, BusConfig.WithProfile).
 //
 // # Planted bugs
 //

@@ -3,7 +3,7 @@ package verify
 import (
 	"fmt"
 	"math"
-	"math/bits"
+	"strings"
 
 	"github.com/anishathalye/porcupine"
 )
@@ -11,16 +11,31 @@ import (
 // MaxConsumers is the most gating consumers a claim history may hold.
 const MaxConsumers = 8
 
-// window is how far above its contiguous prefix a seqSet can hold
-// members: published sequences that wait for an earlier one.
-const window = 64
+// MaxProducers is the most producers a recorded history may hold. A seqSet
+// holds one run of members above its contiguous prefix per producer (see
+// seqSet), so this bounds its size.
+const MaxProducers = 8
 
-// seqSet is a set of sequences: everything up to W, plus those in
-// W+1..W+64 whose bit is set (bit i is W+1+i). It is comparable, so model
-// states built from it work with porcupine's == fallback.
+// maxSpans is how many runs of members above its contiguous prefix a
+// seqSet can hold. Each run is preceded by a hole: a range claimed and not
+// yet published (or, in a worker pool, taken and not yet handled). A
+// producer publishes its claims in order and claims again only after it
+// published, so in any order consistent with real time each producer (or
+// worker) leaves at most one hole, whatever the ring size.
+const maxSpans = MaxProducers
+
+// span is the run of sequences Lo..Hi.
+type span struct{ Lo, Hi int64 }
+
+// seqSet is a set of sequences: everything up to W, plus the runs Spans[:N]
+// above it, sorted, disjoint, neither adjacent to each other nor to W, with
+// the unused entries zero. It is comparable (two equal sets are ==), so
+// model states built from it work with porcupine's == fallback. It
+// occupies 144 bytes.
 type seqSet struct {
-	W    int64
-	Mask uint64
+	W     int64
+	N     int
+	Spans [maxSpans]span
 }
 
 func newSeqSet() seqSet { return seqSet{W: -1} }
@@ -29,47 +44,82 @@ func (s seqSet) has(seq int64) bool {
 	if seq <= s.W {
 		return true
 	}
-	d := seq - s.W - 1
-	return d < window && s.Mask&(1<<uint(d)) != 0
+	for _, sp := range s.Spans[:s.N] {
+		if sp.Lo <= seq && seq <= sp.Hi {
+			return true
+		}
+	}
+	return false
 }
 
-// add returns s with seq added and false if seq was already in s or lies
-// beyond the window.
-func (s seqSet) add(seq int64) (seqSet, bool) {
-	if s.has(seq) {
+// add returns s with lo..hi added, and false if any of them was already in
+// s or s would need more than maxSpans runs (more holes than producers).
+func (s seqSet) add(lo, hi int64) (seqSet, bool) {
+	if lo <= s.W {
 		return s, false
 	}
-	d := seq - s.W - 1
-	if d >= window {
-		return s, false
+	var list [maxSpans + 1]span
+	n := 0
+	for _, sp := range s.Spans[:s.N] {
+		if lo <= sp.Hi && hi >= sp.Lo {
+			return s, false
+		}
+		list[n] = sp
+		n++
 	}
-	s.Mask |= 1 << uint(d)
-	n := bits.TrailingZeros64(^s.Mask) // contiguous members right after W
-	s.W += int64(n)
-	if n == 64 {
-		s.Mask = 0
-	} else {
-		s.Mask >>= uint(n)
+	// Insert lo..hi in order.
+	i := n
+	for i > 0 && list[i-1].Lo > lo {
+		list[i] = list[i-1]
+		i--
 	}
-	return s, true
+	list[i] = span{lo, hi}
+	n++
+	out := seqSet{W: s.W}
+	for _, sp := range list[:n] {
+		switch {
+		case out.N == 0 && sp.Lo == out.W+1:
+			out.W = sp.Hi
+		case out.N > 0 && sp.Lo == out.Spans[out.N-1].Hi+1:
+			out.Spans[out.N-1].Hi = sp.Hi
+		case out.N == maxSpans:
+			return s, false
+		default:
+			out.Spans[out.N] = sp
+			out.N++
+		}
+	}
+	return out, true
 }
 
 // highest returns the highest h >= from-1 such that from..h are all in s.
 func (s seqSet) highest(from int64) int64 {
-	h := from - 1
-	for s.has(h + 1) {
-		h++
+	if from <= s.W {
+		return s.W
+	}
+	for _, sp := range s.Spans[:s.N] {
+		if sp.Lo <= from && from <= sp.Hi {
+			return sp.Hi
+		}
+	}
+	return from - 1
+}
+
+func (s seqSet) hash() uint64 {
+	h := uint64(s.W) * 0x9e3779b97f4a7c15
+	for _, sp := range s.Spans[:s.N] {
+		h = (h^uint64(sp.Lo))*0x100000001b3 ^ uint64(sp.Hi)
 	}
 	return h
 }
 
-func (s seqSet) hash() uint64 { return uint64(s.W)*0x9e3779b97f4a7c15 ^ s.Mask }
-
 func (s seqSet) String() string {
-	if s.Mask == 0 {
-		return fmt.Sprintf("..%d", s.W)
+	var b strings.Builder
+	fmt.Fprintf(&b, "..%d", s.W)
+	for _, sp := range s.Spans[:s.N] {
+		fmt.Fprintf(&b, " %d..%d", sp.Lo, sp.Hi)
 	}
-	return fmt.Sprintf("..%d +%#x", s.W, s.Mask)
+	return b.String()
 }
 
 // spec is one sequential specification, in a form the round checker can
@@ -84,6 +134,22 @@ type spec struct {
 	apply    func(st any, in Input, out Output) any
 	hash     func(st any) uint64
 	describe func(st any) string
+	// handled, for delivery checks, names whose handled events must
+	// number as many as were published; nil for other checks.
+	handled *handler
+}
+
+// handler is a consumer, or a worker pool as a whole.
+type handler struct {
+	pool     bool
+	consumer int
+}
+
+func (h *handler) String() string {
+	if h.pool {
+		return "the pool"
+	}
+	return fmt.Sprintf("consumer %d", h.consumer)
 }
 
 func (s *spec) model(init any) porcupine.Model {
@@ -185,9 +251,7 @@ func publishSpec() *spec {
 	apply := func(st any, in Input, out Output) any {
 		p := st.(seqSet)
 		if in.Kind == Publish {
-			for s := in.Lo; s <= in.Hi; s++ {
-				p, _ = p.add(s)
-			}
+			p, _ = p.add(in.Lo, in.Hi)
 		}
 		return p
 	}
@@ -199,13 +263,8 @@ func publishSpec() *spec {
 			p := st.(seqSet)
 			switch in.Kind {
 			case Publish:
-				for s := in.Lo; s <= in.Hi; s++ {
-					var ok bool
-					if p, ok = p.add(s); !ok {
-						return false, st
-					}
-				}
-				return true, p
+				p, ok := p.add(in.Lo, in.Hi)
+				return ok, p
 			case Observe:
 				// Every sequence from Seq to the answer is published. The
 				// answer may stop short of the published run: the barrier
@@ -243,9 +302,7 @@ func deliverySpec(c int, deps []int) *spec {
 		d := st.(deliveryState)
 		switch in.Kind {
 		case Publish:
-			for s := in.Lo; s <= in.Hi; s++ {
-				d.Pub, _ = d.Pub.add(s)
-			}
+			d.Pub, _ = d.Pub.add(in.Lo, in.Hi)
 		case Handle:
 			if in.Consumer == c {
 				d.Next = max(d.Next, in.Seq+1)
@@ -256,8 +313,9 @@ func deliverySpec(c int, deps []int) *spec {
 		return d
 	}
 	return &spec{
-		name: fmt.Sprintf("delivery c%d", c),
-		init: deliveryState{Pub: newSeqSet()},
+		name:    fmt.Sprintf("delivery c%d", c),
+		handled: &handler{consumer: c},
+		init:    deliveryState{Pub: newSeqSet()},
 		filter: func(in Input) bool {
 			if in.Kind == Publish {
 				return true
@@ -269,13 +327,9 @@ func deliverySpec(c int, deps []int) *spec {
 			d := st.(deliveryState)
 			switch in.Kind {
 			case Publish:
-				for s := in.Lo; s <= in.Hi; s++ {
-					var ok bool
-					if d.Pub, ok = d.Pub.add(s); !ok {
-						return false, st
-					}
-				}
-				return true, d
+				var ok bool
+				d.Pub, ok = d.Pub.add(in.Lo, in.Hi)
+				return ok, d
 			case Handle:
 				if in.Consumer != c {
 					i := depIdx[in.Consumer]
@@ -331,35 +385,30 @@ func poolSpec(workers []int) *spec {
 		p := st.(poolState)
 		switch i.Kind {
 		case Publish:
-			for s := i.Lo; s <= i.Hi; s++ {
-				p.Pub, _ = p.Pub.add(s)
-			}
+			p.Pub, _ = p.Pub.add(i.Lo, i.Hi)
 		case Handle:
-			p.Done, _ = p.Done.add(i.Seq)
+			p.Done, _ = p.Done.add(i.Seq, i.Seq)
 		}
 		return p
 	}
 	return &spec{
-		name:   "worker pool",
-		init:   poolState{Pub: newSeqSet(), Done: newSeqSet()},
-		filter: func(i Input) bool { return i.Kind == Publish || (i.Kind == Handle && in[i.Consumer]) },
+		name:    "worker pool",
+		handled: &handler{pool: true},
+		init:    poolState{Pub: newSeqSet(), Done: newSeqSet()},
+		filter:  func(i Input) bool { return i.Kind == Publish || (i.Kind == Handle && in[i.Consumer]) },
 		step: func(st any, i Input, out Output) (bool, any) {
 			p := st.(poolState)
 			switch i.Kind {
 			case Publish:
-				for s := i.Lo; s <= i.Hi; s++ {
-					var ok bool
-					if p.Pub, ok = p.Pub.add(s); !ok {
-						return false, st
-					}
-				}
-				return true, p
+				var ok bool
+				p.Pub, ok = p.Pub.add(i.Lo, i.Hi)
+				return ok, p
 			case Handle:
 				if !p.Pub.has(i.Seq) || out.Val != Payload(i.Seq) {
 					return false, p
 				}
 				var ok bool
-				if p.Done, ok = p.Done.add(i.Seq); !ok {
+				if p.Done, ok = p.Done.add(i.Seq, i.Seq); !ok {
 					return false, p
 				}
 				return true, p

@@ -1,8 +1,9 @@
 package verify
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/anishathalye/porcupine"
 )
@@ -116,27 +117,120 @@ type History struct {
 	Faults []string
 }
 
+// cop is one recorded operation in compact form: 40 bytes and no
+// pointers, so an open round is one allocation the garbage collector need
+// not scan. A round becomes porcupine.Operations (two boxed values each)
+// only while it is checked.
+type cop struct {
+	call, ret int64
+	// a and b are, by kind: Claim the claimed Lo and Hi; Publish Lo and
+	// Hi; Observe Seq and the answer Hi; Advance Seq; Handle Seq and the
+	// value read.
+	a, b   int64
+	client uint16
+	n      uint16 // Claim: slots asked for
+	kind   Kind
+	cons   uint8 // Observe, Advance, Handle: the consumer
+	try    bool  // Claim: TryNext
+	full   bool  // Claim: TryNext found no room
+}
+
+func (o *cop) input() Input {
+	in := Input{Kind: o.kind, Consumer: int(o.cons)}
+	switch o.kind {
+	case Claim:
+		in.N, in.Try = int(o.n), o.try
+	case Publish:
+		in.Lo, in.Hi = o.a, o.b
+	default:
+		in.Seq = o.a
+	}
+	return in
+}
+
+func (o *cop) output() Output {
+	switch o.kind {
+	case Claim:
+		if o.full {
+			return Output{Full: true}
+		}
+		return Output{Lo: o.a, Hi: o.b}
+	case Observe:
+		return Output{Hi: o.b}
+	case Handle:
+		return Output{Val: o.b}
+	}
+	return Output{}
+}
+
+func (o *cop) operation() porcupine.Operation {
+	return porcupine.Operation{ClientId: int(o.client), Input: o.input(), Call: o.call, Output: o.output(), Return: o.ret}
+}
+
+// seq is the sequence the operation is about, for ordering a round's
+// effects.
+func (o *cop) seq() int64 {
+	if o.kind == Claim {
+		return o.b
+	}
+	return o.a
+}
+
+// compact encodes op, whose Input and Output hold an Input and an Output.
+// Consumer numbers above 255 and claims above 65535 slots do not fit; no
+// recorder makes them.
+func compact(op porcupine.Operation) cop {
+	in, out := asIn(op.Input), asOut(op.Output)
+	o := cop{call: op.Call, ret: op.Return, client: uint16(op.ClientId), kind: in.Kind, cons: uint8(in.Consumer)}
+	switch in.Kind {
+	case Claim:
+		o.n, o.try, o.full, o.a, o.b = uint16(in.N), in.Try, out.Full, out.Lo, out.Hi
+	case Publish:
+		o.a, o.b = in.Lo, in.Hi
+	case Observe:
+		o.a, o.b = in.Seq, out.Hi
+	case Handle:
+		o.a, o.b = in.Seq, out.Val
+	default:
+		o.a = in.Seq
+	}
+	return o
+}
+
+func operations(ops []cop) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i := range ops {
+		out[i] = ops[i].operation()
+	}
+	return out
+}
+
 // recorder collects one goroutine's operations without locks.
 type recorder struct {
-	clk    *Clock
-	client int
-	ops    []porcupine.Operation
+	client uint16
+	ops    []cop
 }
 
-func (r *recorder) add(call int64, in Input, out Output, ret int64) {
-	r.ops = append(r.ops, porcupine.Operation{ClientId: r.client, Input: in, Call: call, Output: out, Return: ret})
+func (r *recorder) add(o cop) {
+	o.client = r.client
+	r.ops = append(r.ops, o)
 }
 
-func mergeOps(rs []*recorder) []porcupine.Operation {
+// mergeOps returns the operations of rs sorted by call time and empties
+// the recorders (keeping their buffers). Every goroutine that records into
+// rs must be stopped, or must not record until the caller's next
+// synchronization with it.
+func mergeOps(rs []*recorder) []cop {
 	n := 0
 	for _, r := range rs {
 		n += len(r.ops)
 	}
-	out := make([]porcupine.Operation, 0, n)
+	out := make([]cop, 0, n)
 	for _, r := range rs {
 		out = append(out, r.ops...)
+		r.ops = r.ops[:0]
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Call < out[j].Call })
+	slices.SortFunc(out, func(a, b cop) int { return cmp.Compare(a.call, b.call) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -42,6 +44,16 @@ type SeqConfig struct {
 	// Stall is how long a round may go without progress before the
 	// recorder closes the sequencer and reports a stall; 0 means 5s.
 	Stall time.Duration
+	// Pad is the spacing of the sequencer's hot counters (bus.WithPad);
+	// 0 means the bus's default.
+	Pad int
+	// Wait is the sequencer's wait strategy (bus.NewWaitStrategy); ""
+	// means a yielding wait of 10 spins.
+	Wait bus.WaitKind
+	// Plan pins producer i with affinity.PinProducer and consumer i as
+	// affinity.PinPlan would pin a bus's consumer i; the zero Plan pins
+	// nothing.
+	Plan affinity.Plan
 }
 
 func (c SeqConfig) withDefaults() (SeqConfig, error) {
@@ -59,14 +71,48 @@ func (c SeqConfig) withDefaults() (SeqConfig, error) {
 	switch {
 	case !c.Multi && c.Producers != 1:
 		return c, fmt.Errorf("verify: a single-producer sequencer with %d producers", c.Producers)
+	case c.Producers > MaxProducers:
+		return c, fmt.Errorf("verify: %d producers, at most %d", c.Producers, MaxProducers)
 	case c.Consumers > MaxConsumers:
 		return c, fmt.Errorf("verify: %d consumers, at most %d", c.Consumers, MaxConsumers)
-	case c.RingSize > window || c.RingSize&(c.RingSize-1) != 0:
-		return c, fmt.Errorf("verify: ring size %d is not a power of two up to %d", c.RingSize, window)
-	case c.MaxBatch > c.RingSize:
-		return c, fmt.Errorf("verify: batches of %d on a ring of %d", c.MaxBatch, c.RingSize)
 	}
-	return c, nil
+	return c, checkLayout(c.RingSize, c.MaxBatch, c.Wait)
+}
+
+// maxBatch is the largest claim a history can hold (cop.n is 16 bits).
+const maxBatch = 1<<16 - 1
+
+func checkLayout(size, batch int, wait bus.WaitKind) error {
+	switch {
+	case size&(size-1) != 0:
+		return fmt.Errorf("verify: ring size %d is not a power of two", size)
+	case batch > size || batch > maxBatch:
+		return fmt.Errorf("verify: batches of %d on a ring of %d", batch, size)
+	case wait != "" && !wait.Valid():
+		return fmt.Errorf("verify: unknown wait strategy %q (known: %v)", wait, bus.WaitKinds())
+	}
+	return nil
+}
+
+// layoutOptions are the bus options for pad and wait; see SeqConfig.
+func layoutOptions(pad int, wait bus.WaitKind) ([]bus.Option, error) {
+	var w bus.WaitStrategy = &bus.YieldingWait{SpinTries: 10}
+	if wait != "" {
+		var err error
+		if w, err = bus.NewWaitStrategy(wait); err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+	}
+	opts := []bus.Option{bus.WithWaitStrategy(w)}
+	if pad != 0 {
+		opts = append(opts, bus.WithPad(pad))
+	}
+	return opts, nil
+}
+
+// shape is the History a run of c records, without its operations.
+func (c SeqConfig) shape() *History {
+	return &History{RingSize: int64(c.RingSize), Consumers: c.Consumers}
 }
 
 // sequencer is what both of the bus's sequencers offer.
@@ -95,26 +141,48 @@ type event struct{ v int64 }
 // have caught up: a quiescent point, where the checkers split the history.
 // A round that makes no progress for Stall ends the run, and the stall is
 // reported in History.Faults (a lost event).
+//
+// The whole history is kept in memory; VerifySequencer checks each round
+// as it is recorded and keeps only the last few.
 func RecordSequencer(cfg SeqConfig) (*History, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	h := cfg.shape()
+	err = recordSequencer(context.Background(), cfg, h, func(ops []cop) error {
+		for i := range ops {
+			h.Ops = append(h.Ops, ops[i].operation())
+		}
+		return nil
+	})
+	return h, err
+}
+
+// recordSequencer records a run of cfg, which has its defaults, handing
+// each round's operations to round at the quiescent point that ends it,
+// and sets h.Published and h.Faults. An error from round, or the end of
+// ctx, stops the run at the next quiescent point (or, for ctx, at once,
+// dropping the round in progress), with no fault reported.
+func recordSequencer(ctx context.Context, cfg SeqConfig, h *History, round func([]cop) error) error {
+	opts, err := layoutOptions(cfg.Pad, cfg.Wait)
+	if err != nil {
+		return err
+	}
 	var sq sequencer
-	wait := bus.WithWaitStrategy(&bus.YieldingWait{SpinTries: 10})
 	if cfg.Multi {
-		sq, err = bus.NewMultiProducerSequencer(cfg.RingSize, wait)
+		sq, err = bus.NewMultiProducerSequencer(cfg.RingSize, opts...)
 	} else {
-		sq, err = bus.NewSingleProducerSequencer(cfg.RingSize, wait)
+		sq, err = bus.NewSingleProducerSequencer(cfg.RingSize, opts...)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ring, err := bus.NewRing[event](cfg.RingSize, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	h := &History{RingSize: int64(cfg.RingSize), Consumers: cfg.Consumers}
+	pin := affinity.PinPlan(cfg.Plan)
 	var clk Clock
 	seqs := make([]*bus.Sequence, cfg.Consumers)
 	bars := make([]*bus.Barrier, cfg.Consumers)
@@ -126,7 +194,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 
 	var recs []*recorder
 	newRec := func() *recorder {
-		r := &recorder{clk: &clk, client: len(recs)}
+		r := &recorder{client: uint16(len(recs))}
 		recs = append(recs, r)
 		return r
 	}
@@ -153,7 +221,8 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 		sq.Close()
 	}
 	var published atomic.Int64
-	for round, done := 0, 0; done < perProducer && !stopped.Load(); round++ {
+	cancelled := false
+	for rnd, done := 0, 0; done < perProducer && !stopped.Load(); rnd++ {
 		n := min(cfg.Round, perProducer-done)
 		done += n
 		const unknown = math.MaxInt64
@@ -164,7 +233,13 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
-				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(round)<<16|uint64(p)))
+				release, err := affinity.PinProducer(cfg.Plan, p)
+				if err != nil {
+					fault("producer %d: %v", p, err)
+					return
+				}
+				defer release()
+				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(rnd)<<16|uint64(p)))
 				r := prodRecs[p]
 				for range n {
 					if stopped.Load() {
@@ -184,7 +259,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 					progress.Add(1)
 					switch {
 					case try && errors.Is(err, bus.ErrInsufficientCapacity):
-						r.add(call, Input{Kind: Claim, N: k, Try: true}, Output{Full: true}, ret)
+						r.add(cop{call: call, ret: ret, kind: Claim, n: uint16(k), try: true, full: true})
 						runtime.Gosched()
 						continue
 					case errors.Is(err, bus.ErrClosed) && stopped.Load():
@@ -193,7 +268,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 						fault("producer %d: claim of %d: %v", p, k, err)
 						return
 					}
-					r.add(call, Input{Kind: Claim, N: k, Try: try}, Output{Lo: lo, Hi: hi}, ret)
+					r.add(cop{call: call, ret: ret, kind: Claim, n: uint16(k), try: try, a: lo, b: hi})
 					for s := lo; s <= hi; s++ {
 						ring.Get(s).v = Payload(s)
 					}
@@ -208,7 +283,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 						return
 					}
 					published.Add(hi - lo + 1)
-					r.add(call, Input{Kind: Publish, Lo: lo, Hi: hi}, Output{}, ret)
+					r.add(cop{call: call, ret: ret, kind: Publish, a: lo, b: hi})
 				}
 			}()
 		}
@@ -216,7 +291,13 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 			cw.Add(1)
 			go func() {
 				defer cw.Done()
-				rng := rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(round)<<16|uint64(c)))
+				release, err := pin("", c)
+				if err != nil {
+					fault("consumer %d: %v", c, err)
+					return
+				}
+				defer release()
+				rng := rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(rnd)<<16|uint64(c)))
 				r := consRecs[c]
 				next := nexts[c]
 				defer func() { nexts[c] = next }()
@@ -226,7 +307,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 					avail := bars[c].Available(next)
 					ret := clk.Tick()
 					if !empty || avail >= next {
-						r.add(call, Input{Kind: Observe, Consumer: c, Seq: next}, Output{Hi: avail}, ret)
+						r.add(cop{call: call, ret: ret, kind: Observe, cons: uint8(c), a: next, b: avail})
 					}
 					empty = avail < next
 					if avail < next {
@@ -241,13 +322,13 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 						call := clk.Tick()
 						v := ring.Get(s).v
 						ret := clk.Tick()
-						r.add(call, Input{Kind: Handle, Consumer: c, Seq: s}, Output{Val: v}, ret)
+						r.add(cop{call: call, ret: ret, kind: Handle, cons: uint8(c), a: s, b: v})
 					}
 					call = clk.Tick()
 					seqs[c].Store(upto)
 					sq.Signal()
 					ret = clk.Tick()
-					r.add(call, Input{Kind: Advance, Consumer: c, Seq: upto}, Output{}, ret)
+					r.add(cop{call: call, ret: ret, kind: Advance, cons: uint8(c), a: upto})
 					progress.Add(1)
 					next = upto + 1
 				}
@@ -269,17 +350,34 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 			select {
 			case <-finished:
 				break watch
+			case <-ctx.Done():
+				if !cancelled {
+					cancelled = true
+					stopped.Store(true)
+					sq.Close()
+				}
 			case <-tick.C:
 				if p := progress.Load(); p != last {
 					last, idle = p, time.Now()
 				} else if time.Since(idle) > cfg.Stall {
-					fault("round %d stalled for %v: cursor %d, consumers at %v", round, cfg.Stall, sq.Cursor(), loads(seqs))
+					fault("round %d stalled for %v: cursor %d, consumers at %v", rnd, cfg.Stall, sq.Cursor(), loads(seqs))
 				}
 			}
 		}
 		tick.Stop()
+		if cancelled {
+			// The round was cut short: its consumers have not caught up.
+			published.Store(h.Published)
+			break
+		}
+		h.Published = published.Load()
+		if err := round(mergeOps(recs)); err != nil {
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	h.Ops = mergeOps(recs)
 	h.Published = published.Load()
 	if !stopped.Load() {
 		for c, next := range nexts {
@@ -288,7 +386,7 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 			}
 		}
 	}
-	return h, nil
+	return nil
 }
 
 func loads(seqs []*bus.Sequence) []int64 {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -35,6 +36,37 @@ type BusConfig struct {
 	// Stall is how long a round may go without progress before the bus is
 	// halted and the stall reported; 0 means 5s.
 	Stall time.Duration
+	// Pad is the spacing of the bus's hot counters (bus.WithPad); 0 means
+	// the bus's default.
+	Pad int
+	// Wait is the bus's wait strategy (bus.NewWaitStrategy); "" means a
+	// yielding wait of 10 spins.
+	Wait bus.WaitKind
+	// Plan pins producer i with affinity.PinProducer, and the bus's
+	// consumers with affinity.PinPlan (bus.WithPin); the zero Plan pins
+	// nothing.
+	Plan affinity.Plan
+}
+
+func (c BusConfig) withDefaults() (BusConfig, error) {
+	def := defaultInt
+	def(&c.Producers, 1)
+	def(&c.RingSize, 16)
+	def(&c.Events, 10000)
+	def(&c.MaxBatch, 4)
+	def(&c.Round, 200)
+	if c.Stall <= 0 {
+		c.Stall = 5 * time.Second
+	}
+	if c.Producers > MaxProducers {
+		return c, fmt.Errorf("verify: %d producers, at most %d", c.Producers, MaxProducers)
+	}
+	return c, checkLayout(c.RingSize, c.MaxBatch, c.Wait)
+}
+
+// shape is the History a run of c records, without its operations.
+func (c BusConfig) shape() *History {
+	return &History{RingSize: int64(c.RingSize), Consumers: busConsumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{busPool, busPool + 1, busPool + 2}}
 }
 
 // Consumer indexes in a RecordBus history.
@@ -43,10 +75,12 @@ const (
 	busB    = 1
 	busC    = 2 // .Then(c): a pipeline stage after a and b (a diamond)
 	busPool = 3 // HandleEventsWithWorkerPool(w3, w4, w5): consumers busPool..busPool+2
+
+	busConsumers = 6
 )
 
 type busHandler struct {
-	c     int
+	c     uint8
 	clk   *Clock
 	rec   *recorder
 	count *atomic.Int64
@@ -56,7 +90,7 @@ func (h *busHandler) OnEvent(ev *event, seq int64, _ bool) error {
 	call := h.clk.Tick()
 	v := ev.v
 	ret := h.clk.Tick()
-	h.rec.add(call, Input{Kind: Handle, Consumer: h.c, Seq: seq}, Output{Val: v}, ret)
+	h.rec.add(cop{call: call, ret: ret, kind: Handle, cons: h.c, a: seq, b: v})
 	h.count.Add(1)
 	return nil
 }
@@ -70,40 +104,53 @@ func (h *busHandler) OnEvent(ev *event, seq int64, _ bool) error {
 // CheckDelivery checks that each consumer saw every event exactly once in
 // sequence order (after its upstream consumers) and that the pool handled
 // each exactly once in total.
+//
+// The whole history is kept in memory; VerifyBus checks each round as it
+// is recorded and keeps only the last few.
 func RecordBus(cfg BusConfig) (*History, error) {
-	def := defaultInt
-	def(&cfg.Producers, 1)
-	def(&cfg.RingSize, 16)
-	def(&cfg.Events, 10000)
-	def(&cfg.MaxBatch, 4)
-	def(&cfg.Round, 200)
-	if cfg.Stall <= 0 {
-		cfg.Stall = 5 * time.Second
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.RingSize > window || cfg.MaxBatch > cfg.RingSize {
-		return nil, fmt.Errorf("verify: ring size %d (at most %d) with batches of %d", cfg.RingSize, window, cfg.MaxBatch)
+	h := cfg.shape()
+	err = recordBus(context.Background(), cfg, h, func(ops []cop) error {
+		for i := range ops {
+			h.Ops = append(h.Ops, ops[i].operation())
+		}
+		return nil
+	})
+	return h, err
+}
+
+// recordBus records a run of cfg, which has its defaults, as
+// recordSequencer does.
+func recordBus(ctx context.Context, cfg BusConfig, h *History, round func([]cop) error) error {
+	opts, err := layoutOptions(cfg.Pad, cfg.Wait)
+	if err != nil {
+		return err
 	}
-	opts := []bus.Option{bus.WithSize(cfg.RingSize), bus.WithWaitStrategy(&bus.YieldingWait{SpinTries: 10})}
+	opts = append(opts, bus.WithSize(cfg.RingSize))
+	if len(cfg.Plan.Consumers) > 0 {
+		opts = append(opts, bus.WithPin(affinity.PinPlan(cfg.Plan)))
+	}
 	if cfg.Producers > 1 {
 		opts = append(opts, bus.WithMultiProducer())
 	}
 	b, err := bus.New[event](opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	const consumers = 6
-	h := &History{RingSize: int64(cfg.RingSize), Consumers: consumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{busPool, busPool + 1, busPool + 2}}
 	var clk Clock
 	var recs []*recorder
 	newRec := func() *recorder {
-		r := &recorder{clk: &clk, client: len(recs)}
+		r := &recorder{client: uint16(len(recs))}
 		recs = append(recs, r)
 		return r
 	}
-	counts := make([]atomic.Int64, consumers)
-	hs := make([]bus.Handler[event], consumers)
+	counts := make([]atomic.Int64, busConsumers)
+	hs := make([]bus.Handler[event], busConsumers)
 	for c := range hs {
-		hs[c] = &busHandler{c: c, clk: &clk, rec: newRec(), count: &counts[c]}
+		hs[c] = &busHandler{c: uint8(c), clk: &clk, rec: newRec(), count: &counts[c]}
 	}
 	b.HandleEventsWith(hs[busA], hs[busB]).Then(hs[busC])
 	b.HandleEventsWithWorkerPool(hs[busPool], hs[busPool+1], hs[busPool+2])
@@ -112,7 +159,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		prodRecs[i] = newRec()
 	}
 	if err := b.Start(); err != nil {
-		return nil, err
+		return err
 	}
 	var published, progress atomic.Int64
 	var stopped atomic.Bool
@@ -126,7 +173,8 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		b.Halt()
 	}
 	perProducer := (cfg.Events/((cfg.MaxBatch+1)/2) + cfg.Producers - 1) / cfg.Producers
-	for round, done := 0, 0; done < perProducer && !stopped.Load(); round++ {
+	cancelled := false
+	for rnd, done := 0, 0; done < perProducer && !stopped.Load(); rnd++ {
 		n := min(cfg.Round, perProducer-done)
 		done += n
 		var pw sync.WaitGroup
@@ -134,7 +182,13 @@ func RecordBus(cfg BusConfig) (*History, error) {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
-				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(round)<<16|uint64(p)))
+				release, err := affinity.PinProducer(cfg.Plan, p)
+				if err != nil {
+					fault("producer %d: %v", p, err)
+					return
+				}
+				defer release()
+				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(rnd)<<16|uint64(p)))
 				r := prodRecs[p]
 				for range n {
 					k := 1 + rng.IntN(cfg.MaxBatch)
@@ -168,7 +222,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 						fault("producer %d: publish of %d filled %d..%d", p, k, lo, hi)
 						return
 					}
-					r.add(call, Input{Kind: Publish, Lo: lo, Hi: hi}, Output{}, ret)
+					r.add(cop{call: call, ret: ret, kind: Publish, a: lo, b: hi})
 					published.Add(int64(k))
 				}
 			}()
@@ -194,23 +248,42 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		last, idle := moved(), time.Now()
 		for !(isClosed(prodDone) && (caughtUp() || stopped.Load())) {
 			time.Sleep(20 * time.Microsecond)
+			if ctx.Err() != nil && !cancelled {
+				// Halting releases producers blocked on a full ring.
+				cancelled = true
+				stopped.Store(true)
+				b.Halt()
+			}
 			if p := moved(); p != last {
 				last, idle = p, time.Now()
 			} else if time.Since(idle) > cfg.Stall {
-				fault("round %d stalled for %v: %d published, handled %v", round, cfg.Stall, published.Load(), countsOf(counts))
+				fault("round %d stalled for %v: %d published, handled %v", rnd, cfg.Stall, published.Load(), countsOf(counts))
 				<-prodDone
 				break
 			}
 		}
+		if stopped.Load() {
+			break // the round's operations are taken after shutdown
+		}
+		h.Published = published.Load()
+		if err := round(mergeOps(recs)); err != nil || ctx.Err() != nil {
+			break
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Stall)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Stall)
 	defer cancel()
-	if err := b.Shutdown(ctx); err != nil && !stopped.Load() {
+	if err := b.Shutdown(sctx); err != nil && !stopped.Load() {
 		fault("shutdown: %v", err)
 	}
-	h.Ops = mergeOps(recs)
+	if cancelled {
+		// The round in progress was cut short; its operations are dropped.
+		return nil
+	}
 	h.Published = published.Load()
-	return h, nil
+	if ops := mergeOps(recs); len(ops) > 0 {
+		return round(ops)
+	}
+	return nil
 }
 
 func sum(cs []atomic.Int64) int64 {

@@ -1,9 +1,12 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 // SuiteConfig sizes a RunSuite. The zero value runs the default sizes.
@@ -23,6 +26,9 @@ type SuiteConfig struct {
 	// FirstFailure stops the suite at the first entry that fails, for
 	// runs that only ask whether a planted bug is caught.
 	FirstFailure bool
+	// Profile, when not nil, runs every recorded history with its layout
+	// (pad, ring size, wait strategy) and affinity plan (SeqConfig.WithProfile, BusConfig.WithProfile).
+	Profile *affinity.Profile
 }
 
 // Outcome is the verdict of one entry of the suite.
@@ -63,7 +69,8 @@ var suiteHistories = []struct {
 
 // RunSuite records a history from the real bus for each configuration
 // (single- and multi-producer sequencers, and the Bus end to end), checks
-// each with every applicable model and oracle (CheckAll), and runs every
+// each with every applicable model and oracle as it is recorded
+// (VerifySequencer, VerifyBus), and runs every
 // litmus test (Litmuses). It returns one Outcome per entry.
 func RunSuite(cfg SuiteConfig) []Outcome {
 	if cfg.Claims <= 0 {
@@ -75,27 +82,29 @@ func RunSuite(cfg SuiteConfig) []Outcome {
 	var out []Outcome
 	for i, e := range suiteHistories {
 		start := time.Now()
-		var h *History
+		opts := cfg.Options
+		if opts.HTML != "" {
+			opts.HTML = htmlName(opts.HTML, e.name)
+		}
+		var rep *Report
 		var err error
 		if e.seq != nil {
 			c := *e.seq
 			c.Claims, c.Stall, c.Seed = cfg.Claims, cfg.Stall, cfg.Seed+uint64(i)
-			h, err = RecordSequencer(c)
+			c = c.WithProfile(cfg.Profile)
+			rep, err = VerifySequencer(context.Background(), c, opts)
 		} else {
 			c := *e.bus
 			c.Events, c.Stall, c.Seed = cfg.Claims, cfg.Stall, cfg.Seed+uint64(i)
-			h, err = RecordBus(c)
+			c = c.WithProfile(cfg.Profile)
+			rep, err = VerifyBus(context.Background(), c, opts)
 		}
 		o := Outcome{Name: e.name, OK: true}
 		if err != nil {
 			o.OK, o.Failed = false, []string{err.Error()}
 		} else {
-			o.Ops = len(h.Ops)
-			opts := cfg.Options
-			if opts.HTML != "" {
-				opts.HTML = htmlName(opts.HTML, e.name)
-			}
-			for _, r := range Failed(CheckAll(h, opts)) {
+			o.Ops = rep.Ops
+			for _, r := range Failed(rep.Results) {
 				o.OK = false
 				o.Failed = append(o.Failed, r.String())
 			}

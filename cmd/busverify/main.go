@@ -14,6 +14,27 @@
 //
 // Run it from the module root. The emulators come from Debian's
 // qemu-user-static; riscv64's race row needs gcc-riscv64-linux-gnu.
+//
+// With -duration it builds no table: it verifies streaming histories in
+// its own process, on this machine's architecture, for that long (hours
+// if asked), drawing each history's configuration (sequencer or bus,
+// single or multi producer, producers, consumers, ring size, batches,
+// pad, wait strategy) from -seed. Each history is checked round by round
+// as it is recorded, so memory stays flat. Progress goes to stderr every
+// -progress; Ctrl-C stops the run and prints the report of what ran; the
+// exit status is non-zero if any history failed. -json prints the report
+// as JSON.
+//
+//	busverify -duration 1h                          # an hour of histories
+//	busverify -duration 30m -json > report.json     # for CI
+//	busverify -duration 30m -seed 42                # the same configurations again
+//	busverify -duration 30m -profile profile.json   # the layout busprobe chose
+//
+// -profile loads a profile (affinity.LoadProfile, as busprobe -o writes
+// it) and runs every history with its pad, ring size, wait strategy and
+// affinity plan, drawing the rest around it; the report names the
+// profile. In the table it applies to the native rows of this machine's
+// architecture.
 package main
 
 import (

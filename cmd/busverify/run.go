@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/eventbus/eventbus/affinity"
 )
 
 type config struct {
@@ -28,6 +31,7 @@ type config struct {
 	runs     int
 	emuRuns  int
 	html     string
+	profile  string // absolute path for the native rows, or ""
 	timeout  time.Duration
 	jobs     int
 	verbose  bool
@@ -53,7 +57,17 @@ func (r *row) failed() bool {
 	return r.skipped == "" && (len(r.problems) > 0 || r.passed < r.total || r.caught < r.faults)
 }
 
+// run is busverify with its arguments; Ctrl-C (SIGINT) ends a long run
+// early, which then prints what ran.
 func run(args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// After the first Ctrl-C a second one kills the process as usual.
+	context.AfterFunc(ctx, stop)
+	return runContext(ctx, args, stdout, stderr)
+}
+
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("busverify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var names []string
@@ -71,17 +85,52 @@ func run(args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Minute, "limit for each test binary run")
 	jobs := fs.Int("j", 2, "architectures run at once")
 	verbose := fs.Bool("v", false, "print each step and the test output of failures")
+	duration := fs.Duration("duration", 0, "instead of the table, verify streaming histories in this process for this long (e.g. 1h)")
+	profile := fs.String("profile", "", "run every history with this profile's layout and affinity plan (busprobe -o); in the table, on the native rows of this architecture")
+	seed := fs.Uint64("seed", 0, "with -duration: the seed the histories' configurations are drawn from (0: from the clock)")
+	every := fs.Duration("progress", 5*time.Second, "with -duration: how often to print progress on stderr")
+	asJSON := fs.Bool("json", false, "with -duration: print the final report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	var prof *affinity.Profile
+	if *profile != "" {
+		p, err := affinity.LoadProfile(*profile)
+		if err != nil {
+			return fmt.Errorf("-profile: %w", err)
+		}
+		prof = p
+	}
+	switch {
+	case *duration < 0:
+		return fmt.Errorf("-duration %v is negative", *duration)
+	case *duration > 0:
+		if *every <= 0 {
+			return fmt.Errorf("-progress %v must be positive", *every)
+		}
+		if *seed == 0 {
+			*seed = uint64(time.Now().UnixNano())
+		}
+		return runLong(ctx, longConfig{duration: *duration, seed: *seed, profile: prof, name: *profile,
+			every: *every, html: *html, json: *asJSON, stderr: stderr}, stdout)
+	case *asJSON:
+		return errors.New("-json needs -duration: the table has no JSON form")
+	}
 	if *runs < 1 || *emuRuns < 1 || *jobs < 1 {
 		return errors.New("-runs, -emu-runs and -j must be at least 1")
 	}
 	cfg := config{short: *short, faults: *faults, race: *race, align: *align, runs: *runs, emuRuns: *emuRuns,
 		html: *html, timeout: *timeout, jobs: *jobs, verbose: *verbose, stderr: stderr}
+	if prof != nil {
+		abs, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		cfg.profile = abs
+	}
 	for _, a := range strings.Split(*arch, ",") {
 		a = strings.TrimSpace(a)
 		if a == "" {
@@ -254,6 +303,10 @@ func runArch(cfg *config, t target, race bool) *row {
 	}
 	if cfg.html != "" {
 		vargs = append(vargs, "-verify.html", htmlPath(cfg.html, r.arch))
+	}
+	if cfg.profile != "" && t.goarch == hostArch && !emulated {
+		// The profile was made for this machine's own architecture.
+		vargs = append(vargs, "-verify.profile", cfg.profile)
 	}
 	out, err := runTest(cfg, emu, dir, "verify.test", filepath.Join(cfg.root, "verify"), vargs)
 	countTests(r, "verify", out, err)

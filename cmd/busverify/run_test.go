@@ -2,9 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eventbus/eventbus/affinity"
+	"github.com/eventbus/eventbus/bus"
 )
 
 func TestFlagErrors(t *testing.T) {
@@ -91,5 +101,130 @@ func TestForHost(t *testing.T) {
 	i386, _ := lookup("386")
 	if got := forHost(i386, "amd64"); got.qemu != "" {
 		t.Errorf("386 on amd64: emulator %q, want native", got.qemu)
+	}
+}
+
+func TestLongFlagErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.json")
+	for _, args := range [][]string{
+		{"-duration", "-1s"},
+		{"-duration", "1s", "-progress", "0s"},
+		{"-json"},
+		{"-profile", missing, "-duration", "1s"},
+		{"-seed", "x", "-duration", "1s"},
+	} {
+		var out, errw bytes.Buffer
+		if err := runContext(t.Context(), args, &out, &errw); err == nil {
+			t.Errorf("run(%q) = nil, want an error", args)
+		}
+	}
+}
+
+// longRun runs busverify with args and -json, and decodes its report.
+func longRun(t *testing.T, ctx context.Context, args ...string) (longReport, string, error) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	err := runContext(ctx, append(args, "-json"), &out, &errw)
+	var rep longReport
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
+		t.Fatalf("report is not JSON: %v\n%s", jerr, out.String())
+	}
+	return rep, errw.String(), err
+}
+
+// TestLongRun verifies for two seconds: histories run, progress is
+// printed, and the JSON report says what ran.
+func TestLongRun(t *testing.T) {
+	rep, progress, err := longRun(t, t.Context(), "-duration", "2s", "-progress", "500ms", "-seed", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Seed != 7 || rep.Histories < 1 || rep.Operations == 0 || rep.Rounds == 0 || rep.OpsPerSec <= 0 ||
+		rep.Violations != 0 || rep.Interrupted || rep.Elapsed < 2*time.Second || !strings.HasPrefix(rep.Profile, "none") {
+		t.Errorf("report %+v", rep)
+	}
+	if runtime.GOOS == "linux" && rep.PeakRSS == 0 {
+		t.Error("no peak memory on Linux")
+	}
+	if n := strings.Count(progress, "ops/s"); n < 2 {
+		t.Errorf("%d progress lines in two seconds at 500ms:\n%s", n, progress)
+	}
+}
+
+// TestLongRunInterrupted: a run of an hour whose context ends (as Ctrl-C
+// ends it) stops at once and reports what ran.
+func TestLongRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	start := time.Now()
+	rep, _, err := longRun(t, ctx, "-duration", "1h", "-seed", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v after the interrupt", took)
+	}
+	if !rep.Interrupted || rep.Histories < 1 || rep.Violations != 0 {
+		t.Errorf("report %+v, want an interrupted run that passed", rep)
+	}
+}
+
+// TestLongRunProfile runs with a profile file: every history takes its
+// ring size and wait strategy, and the report names the file.
+func TestLongRunProfile(t *testing.T) {
+	p := affinity.DefaultProfile()
+	p.Layout.RingSize, p.Layout.Wait = 256, bus.WaitPhasedBackoff
+	b, err := p.MarshalIndent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "profile.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		h := draw(7, i, &p)
+		var ring int
+		var wait bus.WaitKind
+		if h.seq != nil {
+			ring, wait = h.seq.RingSize, h.seq.Wait
+		} else {
+			ring, wait = h.bus.RingSize, h.bus.Wait
+		}
+		if ring != 256 || wait != bus.WaitPhasedBackoff {
+			t.Fatalf("history %d drawn with ring %d and %s wait, want the profile's", i, ring, wait)
+		}
+	}
+	rep, _, err := longRun(t, t.Context(), "-duration", "1s", "-profile", path, "-seed", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Profile != path || rep.Histories < 1 || rep.Violations != 0 {
+		t.Errorf("report %+v, want %s named", rep, path)
+	}
+}
+
+// TestDrawVaries: a seed draws every shape and many layouts.
+func TestDrawVaries(t *testing.T) {
+	shapes := map[string]bool{}
+	rings := map[int]bool{}
+	for i := range 200 {
+		h := draw(1, i, nil)
+		switch {
+		case h.bus != nil:
+			shapes["bus"] = true
+			rings[h.bus.RingSize] = true
+		case h.seq.Multi:
+			shapes["multi"] = true
+			rings[h.seq.RingSize] = true
+		default:
+			shapes["single"] = true
+		}
+		if again := draw(1, i, nil); fmt.Sprint(again.seq, again.bus) != fmt.Sprint(h.seq, h.bus) {
+			t.Fatalf("history %d drawn differently from the same seed", i)
+		}
+	}
+	if len(shapes) != 3 || len(rings) < 4 {
+		t.Errorf("shapes %v, rings %v", shapes, rings)
 	}
 }
