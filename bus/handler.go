@@ -40,21 +40,23 @@ type BatchHandler[T any] interface {
 }
 
 // StartHandler is implemented by handlers that want to run code on their
-// consumer's goroutine before the first event. An error stops the consumer
-// before it handles anything.
+// consumer's goroutine before the first event. An error or a panic stops
+// the consumer before it handles anything, and a Bus's Start returns it.
 type StartHandler interface {
 	OnStart() error
 }
 
 // ShutdownHandler is implemented by handlers that want to run code on their
 // consumer's goroutine after the last event, however the consumer stops.
+// A panic fails the bus (PhaseShutdown), unless it had ended already.
 type ShutdownHandler interface {
 	OnShutdown()
 }
 
 // TimeoutHandler is implemented by handlers that want to hear when a
 // TimeoutBlockingWait gave up waiting; seq is the last sequence handled.
-// An error is treated like an error from OnEvent at seq.
+// An error or a panic goes to the error policy as an *EventError of
+// PhaseTimeout at seq.
 type TimeoutHandler interface {
 	OnTimeout(seq int64) error
 }

@@ -203,16 +203,20 @@ func TestProducerContext(t *testing.T) {
 			for i := 1; i <= 4; i++ {
 				b.Publish(func(e *ev, _ int64) { e.n = i })
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			errc := make(chan error, 2)
-			go func() { errc <- b.PublishContext(ctx, func(e *ev, _ int64) { e.n = -1 }) }()
+			// One producer at a time (the single-producer bus allows no
+			// more): a waiting PublishContext, then a waiting NextContext.
+			ctx1, cancel1 := context.WithCancel(context.Background())
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
 			go func() {
-				_, _, err := b.NextContext(ctx, 2)
+				errc <- b.PublishContext(ctx1, func(e *ev, _ int64) { e.n = -1 })
+				_, _, err := b.NextContext(ctx2, 2)
 				errc <- err
 			}()
-			cancel()
-			awaitErr(t, errc, context.Canceled, "cancelling a waiting PublishContext or NextContext")
-			awaitErr(t, errc, context.Canceled, "cancelling a waiting PublishContext or NextContext")
+			cancel1()
+			awaitErr(t, errc, context.Canceled, "cancelling a waiting PublishContext")
+			cancel2()
+			awaitErr(t, errc, context.Canceled, "cancelling a waiting NextContext")
 			if got := b.Cursor(); got != 3 {
 				t.Fatalf("cursor %d after cancelled claims, want 3: they claimed something", got)
 			}
