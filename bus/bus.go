@@ -523,6 +523,10 @@ func (b *Bus[T]) shutdown(ctx context.Context) {
 	for minSequence(progress, target) < target && !b.ended.Load() {
 		select {
 		case <-ctx.Done():
+			if faultsEnabled && faultActive(faultShutdownIgnoresContext) {
+				b.stop()
+				<-b.done // the planted bug: wait for the goroutines, whatever ctx says
+			}
 			b.abandon(ctx.Err(), target)
 			return
 		case <-timer.C:
@@ -533,9 +537,6 @@ func (b *Bus[T]) shutdown(ctx context.Context) {
 		timer.Reset(wait)
 	}
 	b.stop()
-	if faultsEnabled && faultActive(faultShutdownIgnoresContext) {
-		<-b.done // the planted bug: wait for the goroutines, whatever ctx says
-	}
 	select {
 	case <-b.done:
 		b.finish(StateDrained, nil)

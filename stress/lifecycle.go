@@ -182,7 +182,9 @@ type lifeRun struct {
 	problems []string
 }
 
-func (r *lifeRun) problem(f string, args ...any) { r.problems = append(r.problems, fmt.Sprintf(f, args...)) }
+func (r *lifeRun) problem(f string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(f, args...))
+}
 
 // publish publishes id, records it if acknowledged, and returns the error.
 func (r *lifeRun) publish(ctx context.Context, id int64) error {
