@@ -135,7 +135,11 @@ type lifeHooked struct {
 	stuckAt  int64 // the id it stops at; 0 means never
 	entered  chan struct{}
 	release  chan struct{}
+	once     sync.Once
 }
+
+// unstick lets a stuck OnEvent return; it may be called more than once.
+func (h *lifeHooked) unstick() { h.once.Do(func() { close(h.release) }) }
 
 func (h *lifeHooked) OnStart() error {
 	if h.callback == "start" {
@@ -330,8 +334,8 @@ func (r *lifeRun) startAndEnd() error {
 	if s.Kind == LifeCallbackPanic && (s.Callback == "timeout" || s.Callback == "policy") && startErr == nil {
 		r.b.Wait() // the idle consumer times out every millisecond
 	}
-	if s.Kind == LifeStuckHandler {
-		<-r.hooked.entered
+	if s.Kind == LifeStuckHandler && !r.await(r.hooked.entered, "the handler meant to get stuck") {
+		r.hooked.unstick()
 	}
 	deadline := 20 * time.Second
 	if s.Kind == LifeStuckHandler {
@@ -347,19 +351,27 @@ func (r *lifeRun) startAndEnd() error {
 	case shutErr = <-done:
 	case <-time.After(deadline + shutdownBound):
 		r.problem("Shutdown did not return within %v of its %v deadline", shutdownBound, deadline)
-		close(r.hooked.release) // let it end, to see the rest
+		r.hooked.unstick() // let it end, to see the rest
 		shutErr = <-done
 	}
 	took := time.Since(begun)
 	if s.Kind == LifeStuckHandler {
-		select {
-		case <-r.hooked.release:
-		default:
-			close(r.hooked.release)
-		}
+		r.hooked.unstick()
 	}
 	r.checkEnd(startErr, shutErr, took)
 	return nil
+}
+
+// await waits for c to be closed, and reports a problem if it is not
+// within a generous bound: who never got the event it waits on.
+func (r *lifeRun) await(c <-chan struct{}, who string) bool {
+	select {
+	case <-c:
+		return true
+	case <-time.After(5 * shutdownBound):
+		r.problem("%s never got its event", who)
+		return false
+	}
 }
 
 // pollerShutdown ends the bus from the goroutine of its Poller.
@@ -425,7 +437,10 @@ func (r *lifeRun) producerContext() error {
 			r.problem("Publish %d into a ring with room: %v", id, err)
 		}
 	}
-	<-r.hooked.entered
+	if !r.await(r.hooked.entered, "the handler meant to hold the ring full") {
+		r.b.Halt()
+		return nil
+	}
 	cursor := r.b.Cursor()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -438,7 +453,7 @@ func (r *lifeRun) producerContext() error {
 		}
 	case <-time.After(shutdownBound):
 		r.problem("PublishContext on a full ring ignored its cancelled context")
-		close(r.hooked.release)
+		r.hooked.unstick()
 		<-errc
 		r.checkEnd(nil, r.b.Shutdown(context.Background()), 0)
 		return nil
@@ -446,7 +461,7 @@ func (r *lifeRun) producerContext() error {
 	if got := r.b.Cursor(); got != cursor {
 		r.problem("the cancelled PublishContext moved the cursor from %d to %d", cursor, got)
 	}
-	close(r.hooked.release)
+	r.hooked.unstick()
 	for ; id <= int64(max(s.Events, s.RingSize+1)); id++ {
 		r.publish(nil, id)
 	}
