@@ -591,7 +591,7 @@ func (b *Bus[T]) progressSeqs() []*Sequence {
 // that no consumer's handler sees it and no other producer waits for it,
 // and the panic goes on in the caller.
 func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
-	return b.publish(nil, 1, fill, true)
+	return b.publish(context.Background(), 1, fill, true)
 }
 
 // PublishContext is Publish that gives up waiting for room when ctx is
@@ -606,19 +606,19 @@ func (b *Bus[T]) PublishContext(ctx context.Context, fill func(ev *T, seq int64)
 // and consumers see the events as one batch. n must be between 1 and the
 // ring size. If fill panics, all n slots are published marked as skipped.
 func (b *Bus[T]) PublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(nil, n, fill, true)
+	return b.publish(context.Background(), n, fill, true)
 }
 
 // TryPublish is Publish that never waits: it returns ErrInsufficientCapacity
 // when the ring is full.
 func (b *Bus[T]) TryPublish(fill func(ev *T, seq int64)) error {
-	return b.publish(nil, 1, fill, false)
+	return b.publish(context.Background(), 1, fill, false)
 }
 
 // TryPublishBatch is PublishBatch that never waits: it returns
 // ErrInsufficientCapacity when the ring lacks n free slots.
 func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(nil, n, fill, false)
+	return b.publish(context.Background(), n, fill, false)
 }
 
 func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
@@ -659,8 +659,7 @@ func (b *Bus[T]) skip(lo, hi int64) {
 }
 
 // claim claims n slots from the bus's sequencer, waiting for room if wait
-// is set: the sequencer's Next, or TryNext. A wait ends when ctx (if not
-// nil) is done.
+// is set: the sequencer's Next, or TryNext. A wait ends when ctx is done.
 func (b *Bus[T]) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if b.mp != nil {
 		return b.mp.claim(ctx, n, wait)
@@ -695,7 +694,7 @@ func (b *Bus[T]) published() error {
 // leave a claim unpublished. It returns ErrClosed after Shutdown, Close or
 // Halt.
 func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
-	return b.claim(nil, n, true)
+	return b.claim(context.Background(), n, true)
 }
 
 // NextContext is Next that gives up waiting for room when ctx is done: it

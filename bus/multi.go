@@ -46,17 +46,17 @@ func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
 // ErrClosed once the sequencer is closed, including while it waits, and an
 // error wrapping ErrInvalid when n is below 1 or above the ring size.
 func (s *MultiProducerSequencer) Next(n int) (lo, hi int64, err error) {
-	return s.claim(nil, n, true)
+	return s.claim(context.Background(), n, true)
 }
 
 // TryNext claims the next n slots if the ring has room for them now, and
 // returns ErrInsufficientCapacity without waiting if it has not.
 func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
-	return s.claim(nil, n, false)
+	return s.claim(context.Background(), n, false)
 }
 
 // claim is Next, or TryNext when wait is false. A wait also ends,
-// claiming nothing, when ctx (if not nil) is done.
+// claiming nothing, when ctx is done.
 func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err

@@ -48,7 +48,7 @@ func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
 	if hi, ok := s.claimFast(n); ok {
 		return hi - int64(n) + 1, hi, nil
 	}
-	return s.claim(nil, n, true)
+	return s.claim(context.Background(), n, true)
 }
 
 // claimFast is Next's fast path, free of calls and small enough to
@@ -67,12 +67,11 @@ func (s *SingleProducerSequencer) claimFast(n int) (hi int64, ok bool) {
 // TryNext claims the next n slots if the ring has room for them now, and
 // returns ErrInsufficientCapacity without waiting if it has not.
 func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
-	return s.claim(nil, n, false)
+	return s.claim(context.Background(), n, false)
 }
 
 // claim is the whole claim: Next's slow path, and TryNext when wait is
-// false. A wait also ends, claiming nothing, when ctx (if not nil) is
-// done.
+// false. A wait also ends, claiming nothing, when ctx is done.
 func (s *SingleProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err
@@ -105,7 +104,7 @@ func (s *SingleProducerSequencer) claim(ctx context.Context, n int, wait bool) (
 // awaitCapacity waits, if wait is set, until the gating sequences have
 // passed wrap, and refreshes the cached gating sequence. Without wait it
 // returns ErrInsufficientCapacity when they have not. The wait ends with
-// ctx's error when ctx (if not nil) is done.
+// ctx's error when ctx is done.
 func (s *SingleProducerSequencer) awaitCapacity(ctx context.Context, wrap int64, wait bool) error {
 	s.waiter.ctx = ctx
 	defer func() { s.waiter.ctx = nil }()

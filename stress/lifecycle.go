@@ -196,7 +196,7 @@ func (r *lifeRun) publish(ctx context.Context, id int64) error {
 	r.tried = max(r.tried, id)
 	r.mu.Unlock()
 	var err error
-	if ctx != nil {
+	if ctx != context.Background() {
 		err = r.b.PublishContext(ctx, func(e *lifeEvent, _ int64) { e.id = id })
 	} else {
 		err = r.b.Publish(func(e *lifeEvent, _ int64) { e.id = id })
@@ -287,7 +287,7 @@ func (r *lifeRun) run() error {
 func (r *lifeRun) startAndEnd() error {
 	s := r.s
 	// A stuck handler fills the ring: publishes then wait until it is stuck.
-	var pubCtx context.Context
+	pubCtx := context.Background()
 	if s.Kind == LifeStuckHandler {
 		var stuck context.CancelFunc
 		pubCtx, stuck = context.WithCancel(context.Background())
@@ -381,7 +381,7 @@ func (r *lifeRun) pollerShutdown() error {
 	p := r.b.NewPoller()
 	r.cons = append(r.cons, polled)
 	for id := int64(1); id <= int64(min(s.Before, s.RingSize)); id++ {
-		r.publish(nil, id)
+		r.publish(context.Background(), id)
 	}
 	if err := r.b.Start(); err != nil {
 		r.problem("Start: %v", err)
@@ -406,7 +406,7 @@ func (r *lifeRun) pollerShutdown() error {
 		ended <- r.b.Shutdown(ctx)
 	}()
 	for id := int64(min(s.Before, s.RingSize)) + 1; id <= int64(s.Events); id++ {
-		if r.publish(nil, id) != nil {
+		if r.publish(context.Background(), id) != nil {
 			break
 		}
 	}
@@ -433,7 +433,7 @@ func (r *lifeRun) producerContext() error {
 	r.hooked.stuckAt = 1
 	id := int64(1)
 	for ; id <= int64(s.RingSize); id++ {
-		if err := r.publish(nil, id); err != nil {
+		if err := r.publish(context.Background(), id); err != nil {
 			r.problem("Publish %d into a ring with room: %v", id, err)
 		}
 	}
@@ -463,7 +463,7 @@ func (r *lifeRun) producerContext() error {
 	}
 	r.hooked.unstick()
 	for ; id <= int64(max(s.Events, s.RingSize+1)); id++ {
-		r.publish(nil, id)
+		r.publish(context.Background(), id)
 	}
 	r.checkEnd(nil, r.b.Shutdown(context.Background()), 0)
 	return nil
