@@ -292,7 +292,13 @@ func (r *lifeRun) startAndEnd() error {
 		var stuck context.CancelFunc
 		pubCtx, stuck = context.WithCancel(context.Background())
 		defer stuck()
-		go func() { <-r.hooked.entered; stuck() }()
+		go func() {
+			select {
+			case <-r.hooked.entered:
+			case <-pubCtx.Done(): // the run ended without the handler getting stuck
+			}
+			stuck()
+		}()
 	}
 	next := int64(1)
 	pub := func() {
