@@ -314,6 +314,48 @@ func TestEveryWaitHasAnExit(t *testing.T) {
 			t.Fatal("Halt did not end a consumer's hour-long sleep")
 		}
 	})
+	t.Run("extreme parameters", func(t *testing.T) {
+		for _, w := range []bus.WaitStrategy{
+			&bus.BusySpinWait{},
+			&bus.YieldingWait{SpinTries: 1 << 40},
+			&bus.SleepingWait{Spins: 1 << 40},
+			&bus.SleepingWait{Spins: 1, Yields: 1, Sleep: time.Hour},
+			&bus.BlockingWait{},
+			&bus.TimeoutBlockingWait{Timeout: time.Hour},
+			&bus.PhasedBackoffWait{SpinFor: time.Hour},
+			&bus.PhasedBackoffWait{SpinFor: time.Millisecond, YieldFor: time.Millisecond, Poll: time.Hour},
+		} {
+			b, _ := bus.New[ev](bus.WithSize(2), bus.WithWaitStrategy(w))
+			g := &slowGate{release: make(chan struct{})}
+			b.HandleEventsWith(g, &tally{})
+			p := b.NewPoller()
+			b.Start()
+			b.Publish(func(*ev, int64) {})
+			b.Publish(func(*ev, int64) {})
+			p.Poll(func(*ev, int64, bool) bool { return true })
+			blocked := make(chan error, 2)
+			go func() { blocked <- b.Publish(func(*ev, int64) {}) }()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			go func() { blocked <- p.Wait(ctx) }()
+			awaitErr(t, blocked, context.DeadlineExceeded, fmt.Sprintf("%T%+v: a poller's context", w, w))
+			time.Sleep(10 * time.Millisecond) // let the waits reach their longest phase
+			b.Halt()
+			cancel()
+			close(g.release)
+			select {
+			case <-blocked:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%T%+v: Halt did not release a producer or a poller", w, w)
+			}
+			halted := make(chan error, 1)
+			go func() { halted <- b.Wait() }()
+			select {
+			case <-halted:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%T%+v: Halt did not end the consumers' waits", w, w)
+			}
+		}
+	})
 	t.Run("stuck handler", func(t *testing.T) {
 		b, _ := bus.New[ev](bus.WithSize(4))
 		s := newStuck()

@@ -171,6 +171,9 @@ func TestRingLargerThanMemoryIsRefused(t *testing.T) {
 	if _, err := bus.New[[1 << 20]byte](bus.WithSize(1 << 30)); !errors.Is(err, bus.ErrInvalid) {
 		t.Fatalf("New with a petabyte ring = %v, want an error", err)
 	}
+	if _, err := bus.NewRing[[1 << 20]byte](1<<30, 64); !errors.Is(err, bus.ErrInvalid) {
+		t.Fatalf("NewRing of a petabyte = %v, want an error", err)
+	}
 	l := bus.Layout{PadBytes: 64, RingSize: 1 << 30, EventSize: 1 << 20, Wait: bus.WaitBlocking}
 	if err := l.Validate(); !errors.Is(err, bus.ErrInvalid) {
 		t.Fatalf("Validate of a petabyte layout = %v, want an error", err)
