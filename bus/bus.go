@@ -589,7 +589,8 @@ func (b *Bus[T]) progressSeqs() []*Sequence {
 //
 // If fill panics, the claimed slot is published marked as skipped, so
 // that no consumer's handler sees it and no other producer waits for it,
-// and the panic goes on in the caller.
+// and the panic goes on in the caller. (A batch whose last event is a
+// skipped slot ends without a call with endOfBatch set.)
 func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
 	return b.publish(context.Background(), 1, fill, true)
 }
