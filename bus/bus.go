@@ -627,27 +627,28 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait 
 	if err != nil {
 		return err
 	}
-	b.fill(lo, hi, fill)
+	// If fill panics (or exits the goroutine), unfilled publishes lo..hi
+	// marked as skipped on the way out, and the panic goes on: the claim
+	// does not wedge the ring, and no consumer takes an unfilled slot for
+	// an event. A deferred method call with its arguments is open-coded: a
+	// direct call at the return, with no closure.
+	filled := false
+	defer b.unfilled(lo, hi, &filled)
+	for s := lo; s <= hi; s++ {
+		fill(b.ring.Get(s), s)
+	}
+	filled = true
 	b.commit(lo, hi)
 	b.core.notify.wake()
 	return b.published()
 }
 
-// fill calls fill for lo..hi. If it panics (or exits the goroutine), the
-// deferred call publishes lo..hi marked as skipped on the way out, and the
-// panic goes on: the claim does not wedge the ring, and no consumer takes
-// an unfilled slot for an event.
-func (b *Bus[T]) fill(lo, hi int64, fill func(*T, int64)) {
-	filled := false
-	defer func() {
-		if !filled {
-			b.skip(lo, hi)
-		}
-	}()
-	for s := lo; s <= hi; s++ {
-		fill(b.ring.Get(s), s)
+// unfilled publishes lo..hi marked as skipped unless *filled: the claim of
+// a publish whose fill did not return.
+func (b *Bus[T]) unfilled(lo, hi int64, filled *bool) {
+	if !*filled {
+		b.skip(lo, hi)
 	}
-	filled = true
 }
 
 // skip publishes lo..hi, claimed, marked as skipped.
