@@ -13,11 +13,40 @@ import (
 // any WaitFor that returns a sequence at or above the one it made available.
 type Barrier struct {
 	_      noCopy
-	stop   atomic.Bool // raised by Halt on the barrier or on its sequencer: one load per check
+	flags  atomic.Uint32 // flagHalted and flagSkip: one load per check
 	core   *sequencerCore
 	wait   WaitStrategy
 	alert  *alert
 	waiter Waiter
+}
+
+// The flags of a barrier, which its consumer reads once per event (or
+// per run, or per poll) in one load.
+const (
+	// flagHalted: the barrier or its sequencer was halted.
+	flagHalted uint32 = 1 << iota
+	// flagSkip: a sequence this barrier's consumer has not passed yet may
+	// be marked skipped (see sequencerCore.markSkipped).
+	flagSkip
+)
+
+// skipped reports whether seq was marked skipped, so that the consumer
+// passes it without calling its handler. It is the slow path of a
+// consumer that saw flagSkip, and lowers the flag once seq is at or past
+// every marked sequence.
+func (b *Barrier) skipped(seq int64) bool {
+	k := &b.core.skips
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	in, last := false, InitialSequence
+	for _, r := range k.ranges {
+		in = in || (r[0] <= seq && seq <= r[1])
+		last = max(last, r[1])
+	}
+	if seq >= last {
+		b.flags.And(^flagSkip)
+	}
+	return in
 }
 
 // WaitFor waits until seq is available and returns the highest sequence
@@ -34,7 +63,7 @@ func (b *Barrier) WaitFor(seq int64) (int64, error) {
 // look false it skips the first look and lets the strategy decide when
 // to look.
 func (b *Barrier) waitFor(seq int64, look bool) (avail int64, waited bool, err error) {
-	if b.stop.Load() {
+	if b.flags.Load()&flagHalted != 0 {
 		return 0, false, ErrHalted
 	}
 	b.waiter.seq = seq
@@ -68,13 +97,13 @@ func (b *Barrier) Available(seq int64) int64 {
 // Halt makes this barrier's current and future waits return ErrHalted.
 // It may be called from any goroutine and is idempotent.
 func (b *Barrier) Halt() {
-	b.stop.Store(true)
+	b.flags.Or(flagHalted)
 	b.alert.raise()
 	b.core.notify.wakeAll()
 }
 
 // Halted reports whether the barrier or its bus has been halted.
-func (b *Barrier) Halted() bool { return b.stop.Load() }
+func (b *Barrier) Halted() bool { return b.flags.Load()&flagHalted != 0 }
 
 // Cursor returns the sequencer's cursor.
 func (b *Barrier) Cursor() int64 { return b.core.cursor.Load() }

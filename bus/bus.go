@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Bus is a ring of events of type T with its sequencer and a graph of
@@ -32,34 +33,44 @@ type Bus[T any] struct {
 	started   bool
 	wg        sync.WaitGroup
 	cancel    context.CancelFunc
-	errOnce   sync.Once
-	err       error
-	failed    atomic.Bool
-	shutOnce  sync.Once
-	shutErr   error
-	shutDone  chan struct{}
 	nextIndex int
+
+	endMu    sync.Mutex
+	state    State // StateRunning until the end is decided, once
+	err      error // the end's error
+	ended    atomic.Bool
+	done     chan struct{} // closed once the consumer goroutines ended, or Shutdown abandoned them
+	doneOnce sync.Once
+	shutOnce sync.Once
+	shutDone chan struct{}
 }
 
 // runner is one consumer of a Bus: a batch event processor, a worker pool
 // worker, or a poller (which has no goroutine of its own).
 type runner interface {
-	run(ctx context.Context) error // nil for pollers
-	progress() []*Sequence         // the sequences downstream consumers and the producer wait on
-	deps() []*Sequence             // the sequences it waits on; none means the producer's
+	run(ctx context.Context, ready func(error)) error // calls ready after its start phase; nil for pollers
+	progress() []*Sequence                            // the sequences downstream consumers and the producer wait on
+	deps() []*Sequence                                // the sequences it waits on; none means the producer's
 	halt()
 	hasGoroutine() bool
+	live() bool // its goroutine is running
+	name() string
 }
 
 // New returns a bus with no consumers. It accepts every Option; without
 // any it has a single producer, DefaultSize slots, DefaultPad() padding and
-// phased backoff.
+// phased backoff. It refuses a ring whose slots would take more than
+// MaxRingBytes (or the WithMaxRingBytes limit).
 func New[T any](opts ...Option) (*Bus[T], error) {
 	o, err := parseOptions(opts, optLast-1)
 	if err != nil {
 		return nil, err
 	}
-	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), shutDone: make(chan struct{})}
+	var zero T
+	if err := checkRingBytes(o.size, int64(unsafe.Sizeof(zero)), o.maxRingBytes); err != nil {
+		return nil, errorf("New: %v", err)
+	}
+	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), done: make(chan struct{}), shutDone: make(chan struct{})}
 	if o.multi {
 		b.mp = newMultiProducerSequencer(&o)
 		b.core = &b.mp.sequencerCore
@@ -170,14 +181,53 @@ func (b *Bus[T]) addProcessors(deps []*Sequence, handlers []Handler[T]) *Group[T
 		b.consumers = append(b.consumers, (*processorRunner[T])(p))
 		g.seqs = append(g.seqs, p.seq)
 	}
+	b.join(deps, g.seqs)
 	return g
+}
+
+// join makes consumers just added gate the producer from now on, as the
+// LMAX Disruptor adds gating sequences as consumers are added: events
+// published before Start wait in the ring for them. set holds their
+// sequences (and a worker pool's work sequence), which start where deps
+// stand, or at the cursor for consumers of the producer's events; the
+// gating sequences become the leaves of the graph. It runs with b.mu held,
+// before Start, so no consumer moves meanwhile but pollers, which no
+// consumer follows.
+//
+// No producer overruns a new consumer: a producer's cached view of the
+// gating sequences is at or below every consumer's sequence (each is at or
+// above a leaf) and at or below the published cursor, and the new
+// sequences start at one or the other; those that start at the cursor are
+// set again after the swap, for publishes that ran meanwhile.
+func (b *Bus[T]) join(deps, set []*Sequence) {
+	if faultsEnabled && faultActive(faultGateAtStart) {
+		return // the planted bug: Start adds the gating sequences
+	}
+	start := b.core.Cursor()
+	if len(deps) > 0 {
+		start = minSequence(deps, start)
+	}
+	for _, s := range set {
+		s.Store(start)
+	}
+	b.core.setGating(b.leaves())
+	if len(deps) == 0 {
+		cur := b.core.Cursor()
+		for _, s := range set {
+			s.Store(max(s.Load(), cur))
+		}
+	}
 }
 
 // processorRunner adapts a BatchEventProcessor to runner.
 type processorRunner[T any] BatchEventProcessor[T]
 
-func (p *processorRunner[T]) run(ctx context.Context) error {
-	return (*BatchEventProcessor[T])(p).Run(ctx)
+func (p *processorRunner[T]) run(ctx context.Context, ready func(error)) error {
+	return (*BatchEventProcessor[T])(p).run(ctx, ready)
+}
+
+func (p *processorRunner[T]) live() bool {
+	return (*BatchEventProcessor[T])(p).running.Load() == 1
 }
 
 // Named gives a handler a name, used in errors and to match the consumer
@@ -194,33 +244,58 @@ type named[T any] struct {
 // this only runs when a named handler is used outside a Bus.
 func (n *named[T]) OnEvent(ev *T, seq int64, end bool) error { return n.h.OnEvent(ev, seq, end) }
 
-// Start starts one goroutine per consumer (pollers excepted) and makes the
-// leaf consumers gate the producer. It returns an error if the bus was
-// already started or shut down.
+// Start starts one goroutine per consumer (pollers excepted) and waits
+// until each has pinned itself and run its handler's OnStart. If one of
+// them failed (an *EventError of PhasePin or PhaseStart), Start stops the
+// others, waits for their goroutines, and returns the failure: the bus is
+// then ended (StateFailed) and publishing returns ErrClosed. Start also
+// returns an error if the bus was already started or shut down.
 func (b *Bus[T]) Start() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.started {
+		b.mu.Unlock()
 		return errorf("Start: the bus was already started")
 	}
 	if b.core.Closed() {
+		b.mu.Unlock()
 		return ErrClosed
 	}
 	b.started = true
-	b.core.AddGatingSequences(b.leaves()...)
+	if faultsEnabled && faultActive(faultGateAtStart) {
+		b.core.AddGatingSequences(b.leaves()...)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
+	ready := make(chan error, len(b.consumers))
+	n := 0
 	for _, c := range b.consumers {
 		if !c.hasGoroutine() {
 			continue
 		}
+		n++
 		b.wg.Add(1)
 		go func(c runner) {
 			defer b.wg.Done()
-			if err := c.run(ctx); err != nil {
+			if err := c.run(ctx, func(err error) { ready <- err }); err != nil {
 				b.fail(err)
 			}
 		}(c)
+	}
+	b.mu.Unlock()
+	go func() {
+		b.wg.Wait()
+		b.doneOnce.Do(func() { close(b.done) })
+	}()
+	var failed error
+	for range n {
+		if err := <-ready; err != nil && failed == nil {
+			failed = err
+		}
+	}
+	if failed != nil {
+		b.fail(failed)
+		<-b.done
+		return b.Err()
 	}
 	return nil
 }
@@ -244,28 +319,92 @@ func (b *Bus[T]) leaves() []*Sequence {
 	return out
 }
 
-// fail records the first consumer failure and halts the bus.
-func (b *Bus[T]) fail(err error) {
-	b.errOnce.Do(func() {
-		b.err = err
-		b.failed.Store(true)
-	})
-	b.core.Halt()
-}
+// State says how a bus ended, or that it has not.
+type State uint8
 
-// Err returns the failure that stopped the bus, or nil.
-func (b *Bus[T]) Err() error {
-	if b.failed.Load() {
-		return b.err
+// The states of a Bus, as State reports them. A bus is StateRunning until
+// the first of its ends happens; that one is its end for good.
+const (
+	// StateRunning: the bus has not ended (it may not be started yet).
+	StateRunning State = iota
+	// StateDrained: Shutdown returned nil: every event published was
+	// handled by every consumer that should see it, and every consumer
+	// goroutine ended.
+	StateDrained
+	// StateHalted: Halt stopped the bus; events may be left unhandled.
+	StateHalted
+	// StateFailed: a consumer failed (an *EventError, or what an error
+	// policy returned) and the bus halted.
+	StateFailed
+	// StateAbandoned: Shutdown's context ended first; the *ShutdownError
+	// says how many events were left unhandled and which consumers were
+	// still running.
+	StateAbandoned
+)
+
+var stateNames = [...]string{StateRunning: "running", StateDrained: "drained", StateHalted: "halted", StateFailed: "failed", StateAbandoned: "abandoned"}
+
+// String returns the state's name.
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
 	}
-	return nil
+	return "State(" + itoa(int(s)) + ")"
 }
 
-// Halt stops the bus now: claims fail with ErrClosed (a producer blocked on
-// a full ring is released), and every consumer returns after the event it
-// is handling, whatever is left in its batch and in the ring. Use Wait to wait for the
-// consumers' goroutines to end. Halt is idempotent.
-func (b *Bus[T]) Halt() {
+// ShutdownError is the error of a Shutdown whose context ended before the
+// consumers had handled everything and ended: the bus is StateAbandoned.
+type ShutdownError struct {
+	Err       error      // the context's error
+	Unhandled int64      // events published that some consumer had not handled
+	Consumers []Progress // the consumers still running or behind
+}
+
+// Progress is how far one consumer got.
+type Progress struct {
+	Name    string // the consumer's name: its handler's, or "#N", or "poller#N"
+	Seq     int64  // the last sequence it handled
+	Running bool   // its goroutine had not ended (a handler that does not return)
+}
+
+// Error implements error.
+func (e *ShutdownError) Error() string {
+	msg := format("bus: Shutdown abandoned with %d events unhandled: %v", e.Unhandled, e.Err)
+	for i, c := range e.Consumers {
+		sep := ", "
+		if i == 0 {
+			sep = "; consumers not done: "
+		}
+		msg += sep + format("%s at sequence %d", c.Name, c.Seq)
+		if c.Running {
+			msg += " (running)"
+		}
+	}
+	return msg
+}
+
+// Unwrap returns the context's error.
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// finish decides the bus's end, if it is not decided yet.
+func (b *Bus[T]) finish(s State, err error) {
+	b.endMu.Lock()
+	defer b.endMu.Unlock()
+	if b.state == StateRunning {
+		b.state, b.err = s, err
+		b.ended.Store(true)
+	}
+}
+
+// fail records a consumer failure as the bus's end, unless it has ended
+// already, and halts the bus.
+func (b *Bus[T]) fail(err error) {
+	b.finish(StateFailed, err)
+	b.stop()
+}
+
+// stop halts the sequencer and every consumer, without deciding the end.
+func (b *Bus[T]) stop() {
 	b.core.Halt()
 	b.mu.Lock()
 	for _, c := range b.consumers {
@@ -274,69 +413,122 @@ func (b *Bus[T]) Halt() {
 	b.mu.Unlock()
 }
 
+// State returns how the bus ended, or StateRunning if it has not.
+// State and Err change together, once: Err is nil for StateRunning and
+// StateDrained, ErrHalted for StateHalted, the failure for StateFailed and
+// a *ShutdownError for StateAbandoned.
+func (b *Bus[T]) State() State {
+	b.endMu.Lock()
+	defer b.endMu.Unlock()
+	return b.state
+}
+
+// Err returns how the bus ended, as an error: nil while it runs and after
+// it drained, ErrHalted after Halt, the failure that stopped it (an
+// *EventError, or what an error policy returned), or a *ShutdownError
+// after a Shutdown whose context ended first. Shutdown and Wait return
+// the same error.
+func (b *Bus[T]) Err() error {
+	if !b.ended.Load() {
+		return nil
+	}
+	b.endMu.Lock()
+	defer b.endMu.Unlock()
+	return b.err
+}
+
+// Halt stops the bus now: claims fail with ErrClosed (a producer blocked on
+// a full ring is released), and every consumer returns after the event it
+// is handling, whatever is left in its batch and in the ring. The bus ends
+// StateHalted, unless it had ended already. Use Wait to wait for the
+// consumers' goroutines to end. Halt is idempotent.
+func (b *Bus[T]) Halt() {
+	b.finish(StateHalted, ErrHalted)
+	b.stop()
+}
+
 // Wait waits for every consumer goroutine to end (after Halt, Shutdown or a
-// failure) and returns the failure that stopped the bus, if any: an
-// *EventError whose Err is the handler's error or a *PanicError.
+// failure), or for a Shutdown to abandon them, and returns Err: nil if the
+// bus drained, or why it did not. It returns at once if the bus was never
+// started.
 func (b *Bus[T]) Wait() error {
-	b.wg.Wait()
-	if b.cancel != nil {
+	b.mu.Lock()
+	started := b.started
+	b.mu.Unlock()
+	if started {
+		<-b.done
 		b.cancel()
 	}
 	return b.Err()
 }
 
+// Close stops accepting events without waiting for anything: claims
+// return ErrClosed from now on and producers blocked on a full ring are
+// released, while consumers go on handling what was published. It is the
+// first step of ending a bus from a Poller's own goroutine: Close, Poll
+// until Poll returns PollClosed, then Shutdown (see the Poller example).
+// Close is idempotent.
+func (b *Bus[T]) Close() { b.core.Close() }
+
 // Shutdown stops accepting events, waits until every consumer has handled
 // everything published, then stops the consumers and waits for their
-// goroutines to end. It returns the failure that stopped the bus, if any,
-// or ctx.Err() if ctx ended first, in which case it halts the bus and still
-// waits for the consumer goroutines before returning. A Publish that returned
-// nil before Shutdown was called, or concurrently with it, is handled by
-// every consumer that should see it. Calling Shutdown again returns the
-// first call's result once it is known. After Halt, Shutdown does not wait
-// for the halted consumers to drain the ring: it returns ErrHalted (or the
-// failure that halted the bus) as soon as the consumer goroutines end.
+// goroutines to end, and returns Err: nil when the bus drained. A Publish
+// that returned nil before Shutdown was called, or concurrently with it,
+// is handled by every consumer that should see it, unless Shutdown
+// returns an error.
+//
+// Like http.Server.Shutdown, it never waits past ctx: when ctx ends first
+// it halts the bus and returns a *ShutdownError (wrapping ctx.Err()) that
+// says how many events were left unhandled and names the consumers not
+// done, with the sequence each reached, without waiting for a handler
+// that does not return. After Halt or a failure it does not wait for the
+// consumers to drain the ring: it returns ErrHalted or the failure as
+// soon as their goroutines end. Before Start, nothing handles what was
+// published: Shutdown ends the bus, abandoned if events were published
+// to a consumer. Calling Shutdown again returns the first call's result
+// once it is known.
+//
+// A consumer driven by a Poller must be drained by its own goroutine: see
+// Close.
 func (b *Bus[T]) Shutdown(ctx context.Context) error {
 	b.shutOnce.Do(func() {
-		b.shutErr = b.shutdown(ctx)
+		b.shutdown(ctx)
 		close(b.shutDone)
 	})
 	<-b.shutDone
-	return b.shutErr
+	return b.Err()
 }
 
-func (b *Bus[T]) shutdown(ctx context.Context) error {
+func (b *Bus[T]) shutdown(ctx context.Context) {
 	b.core.Close()
 	b.mu.Lock()
 	started := b.started
 	b.mu.Unlock()
-	if !started {
-		b.Halt()
-		return nil
-	}
 	// Every Publish that saw the bus open is covered by this cursor: its
 	// store came before its check of the closed flag, and Close came before
-	// this load (both sequentially consistent).
+	// this load (both sequentially consistent, or fenced).
 	target := b.core.Cursor()
+	if !started {
+		b.stop()
+		if n := target - minSequence(b.progressSeqs(), target); n > 0 {
+			b.abandon(ErrNotStarted, target)
+		}
+		b.finish(StateDrained, nil)
+		return
+	}
 	progress := b.progressSeqs()
 	wait := time.Microsecond * 50
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	for minSequence(progress, target) < target {
-		if b.failed.Load() {
-			break
-		}
-		if b.core.halted.isRaised() {
-			// Halted consumers will not drain the ring: report it at once.
-			if err := b.Wait(); err != nil {
-				return err
-			}
-			return ErrHalted
-		}
+	for minSequence(progress, target) < target && !b.ended.Load() {
 		select {
 		case <-ctx.Done():
-			b.Halt()
-			b.Wait()
-			return ctx.Err()
+			if faultsEnabled && faultActive(faultShutdownIgnoresContext) {
+				b.stop()
+				<-b.done // the planted bug: wait for the goroutines, whatever ctx says
+			}
+			b.abandon(ctx.Err(), target)
+			return
 		case <-timer.C:
 		}
 		if wait < 5*time.Millisecond {
@@ -344,8 +536,34 @@ func (b *Bus[T]) shutdown(ctx context.Context) error {
 		}
 		timer.Reset(wait)
 	}
-	b.Halt()
-	return b.Wait()
+	b.stop()
+	select {
+	case <-b.done:
+		b.finish(StateDrained, nil)
+	case <-ctx.Done():
+		b.abandon(ctx.Err(), target)
+	}
+}
+
+// abandon ends the bus StateAbandoned with a *ShutdownError for cause,
+// target being the last sequence published, halts it, and lets Wait
+// return without waiting for the goroutines.
+func (b *Bus[T]) abandon(cause error, target int64) {
+	e := &ShutdownError{Err: cause}
+	b.mu.Lock()
+	low := target
+	for _, c := range b.consumers {
+		seq := minSequence(c.progress(), target)
+		low = min(low, seq)
+		if run := c.live(); run || seq < target {
+			e.Consumers = append(e.Consumers, Progress{Name: c.name(), Seq: seq, Running: run})
+		}
+	}
+	b.mu.Unlock()
+	e.Unhandled = target - low
+	b.finish(StateAbandoned, e)
+	b.stop()
+	b.doneOnce.Do(func() { close(b.done) })
 }
 
 func (b *Bus[T]) progressSeqs() []*Sequence {
@@ -360,58 +578,98 @@ func (b *Bus[T]) progressSeqs() []*Sequence {
 
 // Publish claims the next slot, calls fill to write the event in place, and
 // publishes it; fill must not retain the pointer. Publish waits with the
-// wait strategy while the ring is full. It returns ErrClosed once the bus
-// is shut down or halted (also to a producer released from a full ring by
-// Shutdown or Halt). A nil return means the event will be handled by every
-// consumer that should see it; ErrClosed returned after fill ran means the
-// bus closed concurrently and the event may or may not be handled.
+// wait strategy while the ring is full (before Start too, until Start and
+// the consumers make room). It returns ErrClosed once the bus is shut
+// down, closed or halted (also to a producer released from a full ring by
+// Shutdown, Close or Halt). A nil return means the event will be handled
+// by every consumer that should see it, unless the bus reports otherwise
+// (see the package documentation); ErrClosed returned after fill ran
+// means the bus closed concurrently and the event may or may not be
+// handled.
+//
+// If fill panics, the claimed slot is published marked as skipped, so
+// that no consumer's handler sees it and no other producer waits for it,
+// and the panic goes on in the caller. (A batch whose last event is a
+// skipped slot ends without a call with endOfBatch set.)
 func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
-	return b.publish(1, fill, true)
+	return b.publish(context.Background(), 1, fill, true)
+}
+
+// PublishContext is Publish that gives up waiting for room when ctx is
+// done: it then returns ctx.Err() and claims nothing, as
+// semaphore.Acquire does. A ring with room is claimed even if ctx is done.
+func (b *Bus[T]) PublishContext(ctx context.Context, fill func(ev *T, seq int64)) error {
+	return b.publish(ctx, 1, fill, true)
 }
 
 // PublishBatch claims n slots at once, calls fill for each in sequence
 // order and publishes them together: cheaper per event than n Publish calls,
 // and consumers see the events as one batch. n must be between 1 and the
-// ring size.
+// ring size. If fill panics, all n slots are published marked as skipped.
 func (b *Bus[T]) PublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(n, fill, true)
+	return b.publish(context.Background(), n, fill, true)
 }
 
 // TryPublish is Publish that never waits: it returns ErrInsufficientCapacity
 // when the ring is full.
 func (b *Bus[T]) TryPublish(fill func(ev *T, seq int64)) error {
-	return b.publish(1, fill, false)
+	return b.publish(context.Background(), 1, fill, false)
 }
 
 // TryPublishBatch is PublishBatch that never waits: it returns
 // ErrInsufficientCapacity when the ring lacks n free slots.
 func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(n, fill, false)
+	return b.publish(context.Background(), n, fill, false)
 }
 
-func (b *Bus[T]) publish(n int, fill func(*T, int64), wait bool) error {
-	lo, hi, err := b.claim(n, wait)
+func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
+	lo, hi, err := b.claim(ctx, n, wait)
 	if err != nil {
 		return err
 	}
+	// If fill panics (or exits the goroutine), unfilled publishes lo..hi
+	// marked as skipped on the way out, and the panic goes on: the claim
+	// does not wedge the ring, and no consumer takes an unfilled slot for
+	// an event. A deferred method call with its arguments is open-coded: a
+	// direct call at the return, with no closure.
+	filled := false
+	defer b.unfilled(lo, hi, &filled)
 	for s := lo; s <= hi; s++ {
 		fill(b.ring.Get(s), s)
 	}
+	filled = true
 	b.commit(lo, hi)
 	b.core.notify.wake()
 	return b.published()
 }
 
+// unfilled publishes lo..hi marked as skipped unless *filled: the claim of
+// a publish whose fill did not return.
+func (b *Bus[T]) unfilled(lo, hi int64, filled *bool) {
+	if !*filled {
+		b.skip(lo, hi)
+	}
+}
+
+// skip publishes lo..hi, claimed, marked as skipped.
+func (b *Bus[T]) skip(lo, hi int64) {
+	if !faultsEnabled || !faultActive(faultFillPanicUnmarked) {
+		b.core.markSkipped(lo, hi)
+	}
+	b.commit(lo, hi)
+	b.core.notify.wakeAll()
+}
+
 // claim claims n slots from the bus's sequencer, waiting for room if wait
-// is set: the sequencer's Next, or TryNext.
-func (b *Bus[T]) claim(n int, wait bool) (lo, hi int64, err error) {
+// is set: the sequencer's Next, or TryNext. A wait ends when ctx is done.
+func (b *Bus[T]) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if b.mp != nil {
-		return b.mp.claim(n, wait)
+		return b.mp.claim(ctx, n, wait)
 	}
 	if hi, ok := b.sp.claimFast(n); ok {
 		return hi - int64(n) + 1, hi, nil
 	}
-	return b.sp.claim(n, wait)
+	return b.sp.claim(ctx, n, wait)
 }
 
 // commit publishes lo..hi, which claim returned.
@@ -435,9 +693,16 @@ func (b *Bus[T]) published() error {
 
 // Next claims n slots for a producer that writes events itself through
 // Ring().Get and then calls PublishRange; prefer Publish, which cannot
-// leave a claim unpublished. It returns ErrClosed after Shutdown or Halt.
+// leave a claim unpublished. It returns ErrClosed after Shutdown, Close or
+// Halt.
 func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
-	return b.claim(n, true)
+	return b.claim(context.Background(), n, true)
+}
+
+// NextContext is Next that gives up waiting for room when ctx is done: it
+// then returns ctx.Err() and claims nothing.
+func (b *Bus[T]) NextContext(ctx context.Context, n int) (lo, hi int64, err error) {
+	return b.claim(ctx, n, true)
 }
 
 // PublishRange publishes slots claimed with Next. It returns an error

@@ -172,8 +172,8 @@ func TestHaltReleasesProducerBlockedOnFullRing(t *testing.T) {
 			b.Halt()
 			awaitErr(t, done, bus.ErrClosed, "Halt with a producer blocked on a full ring")
 			close(g.release)
-			if err := b.Wait(); err != nil {
-				t.Fatal(err)
+			if err := b.Wait(); !errors.Is(err, bus.ErrHalted) {
+				t.Fatalf("Wait after Halt = %v, want ErrHalted", err)
 			}
 		})
 	}

@@ -14,6 +14,10 @@ import (
 // up when they run, rather than keeping the hooks: with 64-bit pointers
 // a consumer is 64 bytes, so that a BatchEventProcessor stays 128 (see
 // TestProcessorLayout).
+//
+// Every user callback of the lifecycle runs under guard, the containment
+// OnEvent has: an error or a panic becomes an *EventError naming the
+// handler and the Phase, and the process survives.
 type consumer struct {
 	barrier *Barrier
 	seq     *Sequence
@@ -29,54 +33,77 @@ func newConsumer(h any, barrier *Barrier, seq *Sequence, cfg ProcessorConfig) co
 	return consumer{barrier: barrier, seq: seq, cfg: cfg}
 }
 
+// guard calls f, a callback of the given phase, and returns its error, or
+// its panic as a *PanicError, inside an *EventError at seq; nil if f
+// returned nil.
+func (c *consumer) guard(phase Phase, seq int64, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &EventError{Handler: c.cfg.Name, Seq: seq, Phase: phase, Err: newPanicError(r)}
+		}
+	}()
+	if e := f(); e != nil {
+		return &EventError{Handler: c.cfg.Name, Seq: seq, Phase: phase, Err: e}
+	}
+	return nil
+}
+
 // start begins the lifecycle on the calling goroutine, which runs the
 // loop: it pins the goroutine (cfg.Pin), calls OnStart, and makes the
 // barrier's waits end when ctx is done. It returns stop, for the loop to
-// defer, which calls OnShutdown and then releases the pin. A pin error is
-// returned as it is and an OnStart error as an *EventError; either way
-// nothing is left pinned.
-func (c *consumer) start(ctx context.Context, h any) (stop func(), err error) {
+// call when it ends, which calls OnShutdown and then releases the pin and
+// returns the first of their failures. A failure of the pin or of OnStart
+// is returned as an *EventError (PhasePin, PhaseStart); either way nothing
+// is left pinned.
+func (c *consumer) start(ctx context.Context, h any) (stop func() error, err error) {
 	release := func() {}
-	if c.cfg.Pin != nil {
-		r, err := c.cfg.Pin(c.cfg.Name, c.cfg.Index)
-		if err != nil {
+	if pin := c.cfg.Pin; pin != nil {
+		var r func()
+		if err := c.guard(PhasePin, InitialSequence, func() (e error) { r, e = pin(c.cfg.Name, c.cfg.Index); return e }); err != nil {
 			return nil, err
 		}
 		if r != nil {
 			release = r
 		}
 	}
-	started := false
-	defer func() {
-		if !started {
-			release() // OnStart failed or panicked
-		}
-	}()
+	unpin := func() error { return c.guard(PhasePin, c.seq.Load(), func() error { release(); return nil }) }
 	if s, ok := h.(StartHandler); ok {
-		if err := s.OnStart(); err != nil {
-			return nil, &EventError{Handler: c.cfg.Name, Seq: c.seq.Load(), Err: err}
+		if err := c.guard(PhaseStart, InitialSequence, s.OnStart); err != nil {
+			unpin()
+			return nil, err
 		}
 	}
-	started = true
 	c.barrier.waiter.ctx = ctx
-	s, ok := h.(ShutdownHandler)
-	if !ok {
-		return release, nil
-	}
-	return func() {
-		defer release()
-		s.OnShutdown()
+	s, _ := h.(ShutdownHandler)
+	return func() error {
+		var err error
+		if s != nil {
+			err = c.guard(PhaseShutdown, c.seq.Load(), func() error { s.OnShutdown(); return nil })
+		}
+		if e := unpin(); err == nil {
+			err = e
+		}
+		return err
 	}, nil
 }
 
 // failed applies the error policy to err, the handler's failure at seq.
 // A nil result means the loop goes on past the event.
 func (c *consumer) failed(seq int64, err error) error {
-	e := &EventError{Handler: c.cfg.Name, Seq: seq, Err: err}
+	return c.apply(&EventError{Handler: c.cfg.Name, Seq: seq, Err: err})
+}
+
+// apply runs the error policy on e. A policy that panics stops the
+// consumer with an *EventError of PhasePolicy.
+func (c *consumer) apply(e *EventError) error {
 	if c.cfg.OnError == nil {
 		return e
 	}
-	return c.cfg.OnError(e)
+	var out error
+	if err := c.guard(PhasePolicy, e.Seq, func() error { out = c.cfg.OnError(e); return nil }); err != nil {
+		return err
+	}
+	return out
 }
 
 // waitFailed decides what the loop of handler h does after its barrier's
@@ -92,8 +119,8 @@ func (c *consumer) waitFailed(h any, seq int64, err error) (end bool, _ error) {
 		if !ok {
 			return false, nil
 		}
-		if err := th.OnTimeout(seq); err != nil {
-			if err := c.failed(seq, err); err != nil {
+		if err := c.guard(PhaseTimeout, seq, func() error { return th.OnTimeout(seq) }); err != nil {
+			if err := c.apply(err.(*EventError)); err != nil {
 				return true, err
 			}
 		}
@@ -102,9 +129,19 @@ func (c *consumer) waitFailed(h any, seq int64, err error) (end bool, _ error) {
 	return true, err
 }
 
+// ended merges the error a loop ended with and the error of its stop: the
+// first failure wins.
+func ended(err error, stop func() error) error {
+	if e := stop(); err == nil {
+		return e
+	}
+	return err
+}
+
 // The consumer's part of runner.
 
 func (c *consumer) progress() []*Sequence { return []*Sequence{c.seq} }
 func (c *consumer) deps() []*Sequence     { return c.barrier.waiter.deps }
 func (c *consumer) halt()                 { c.barrier.Halt() }
 func (c *consumer) hasGoroutine() bool    { return true }
+func (c *consumer) name() string          { return c.cfg.Name }

@@ -83,7 +83,13 @@ func TestConsumerLifecycle(t *testing.T) {
 					t.Fatal(err)
 				}
 				k.add(b, &lifecycleHandler{log: log, startErr: tc.startErr, timeoutErr: tc.timeoutErr})
-				if err := b.Start(); err != nil {
+				err = b.Start()
+				if tc.startErr != nil {
+					// Start returns the failure, with the bus stopped.
+					if !errors.Is(err, tc.startErr) || b.State() != bus.StateFailed || !errors.Is(b.Err(), tc.startErr) {
+						t.Fatalf("Start = %v, state %v, Err %v; want the OnStart failure", err, b.State(), b.Err())
+					}
+				} else if err != nil {
 					t.Fatal(err)
 				}
 				if tc.publish {

@@ -42,8 +42,8 @@
 // diamonds, HandleEventsWithWorkerPool for a pool in which each event goes
 // to one worker, NewPoller for a consumer driven by the caller's
 // goroutine), Publish with a function that fills the event in place,
-// Shutdown that loses nothing, Halt, and error policies for handlers that
-// fail or panic.
+// Shutdown that loses nothing, Close, Halt, and error policies for
+// handlers that fail or panic.
 //
 // # Guarantees
 //
@@ -61,12 +61,44 @@
 // (membarrier) instead; the guarantees above hold either way. See
 // fence.go.
 //
-// Every wait has an exit: producers blocked on a full ring return
-// [ErrClosed] after Shutdown or Halt, and consumers' waits return
-// [ErrHalted] after Halt or a context's error when it ends.
+// # The contract
 //
-// A Publish that returns nil is handled by every consumer that should see
-// it, even when Shutdown runs concurrently.
+// A nil return from Publish, PublishBatch, TryPublish, PublishContext or
+// PublishRange means that every consumer that should see the event
+// handles it, unless the bus reports otherwise: a Halt, a failure, or a
+// Shutdown abandoned at its context's end (see State). In memory-model
+// terms: the return of Publish synchronizes before the handler call of
+// each consumer that should see the event, and those calls happen before
+// Shutdown returns nil. A consumer should see the events published after
+// it was added (and a consumer added with Then also those its upstream
+// consumers had not handled yet); this holds before Start too:
+// consumers gate the ring from the moment they are added, as in the LMAX
+// Disruptor, so events published before Start wait in the ring, and a
+// Publish on a full ring waits for Start and the consumers to make room,
+// or for Shutdown, Close or Halt to release it with ErrClosed.
+//
+// Every user callback runs under the same containment: OnEvent, OnBatch,
+// OnStart, OnTimeout, OnShutdown, the error policy and the pin function.
+// An error or a panic becomes an *EventError (a *PanicError inside for a
+// panic) that names the handler and the Phase, and takes the documented
+// path: the error policy for OnEvent, OnBatch and OnTimeout, a failed bus
+// for the others. Start returns a failure of the pin or of OnStart and
+// leaves the bus ended. A fill function that panics publishes its claim
+// marked as skipped, so that no handler sees the unfilled slot and no
+// producer waits on it, and the panic goes on in the caller.
+//
+// Every wait has an exit: producers blocked on a full ring return
+// [ErrClosed] after Shutdown, Close or Halt, and their context's error
+// with PublishContext and NextContext; consumers' waits return
+// [ErrHalted] after Halt, whatever the wait strategy's parameters; and
+// Shutdown never waits past its context, like http.Server.Shutdown.
+//
+// A bus ends once, in one [State]: drained (Shutdown returned nil),
+// halted, failed (with the failure) or abandoned (Shutdown's context
+// ended first; a *ShutdownError counts the events left unhandled and
+// names the consumers not done). Shutdown, Wait and Err return the same
+// error. A ring whose slots would take more than [MaxRingBytes] (half the
+// memory the process may use) is refused by New.
 //
 // # Example
 //

@@ -17,6 +17,9 @@ var (
 	// ErrInsufficientCapacity is returned by TryNext when the ring does not
 	// have room for the claim right now.
 	ErrInsufficientCapacity = errors.New("bus: insufficient capacity")
+	// ErrNotStarted is the cause in the *ShutdownError of a Shutdown
+	// called before Start while published events waited for consumers.
+	ErrNotStarted = errors.New("bus: not started")
 	// ErrTimeout is returned by a wait that gave up after its timeout
 	// (TimeoutBlockingWait); the event processor reports it to a handler's
 	// OnTimeout and keeps waiting.

@@ -10,4 +10,10 @@ const (
 	faultPublishEarly        // a claim is published before the producer writes the event
 	faultWrapOffByOne        // the wrap point is one slot too far: a claim overwrites an unconsumed slot
 	faultNoGatingCheck       // claims ignore the gating sequences altogether
+
+	// Lifecycle faults, listed by LifecycleFaults in busfault builds.
+
+	faultGateAtStart            // consumers gate the producer only from Start, moved up to the cursor
+	faultShutdownIgnoresContext // Shutdown waits for the consumer goroutines past its context
+	faultFillPanicUnmarked      // a claim whose fill panicked is published as if it were an event
 )

@@ -21,6 +21,10 @@ var faultNames = [...]string{
 	faultPublishEarly:  "publish-early",
 	faultWrapOffByOne:  "wrap-off-by-one",
 	faultNoGatingCheck: "no-gating-check",
+
+	faultGateAtStart:            "gate-at-start",
+	faultShutdownIgnoresContext: "shutdown-ignores-context",
+	faultFillPanicUnmarked:      "fill-panic-unmarked",
 }
 
 var activeFault atomic.Uint32
@@ -41,9 +45,16 @@ func faultYield() {
 // It exists only in busfault builds.
 var ErrUnknownFault = errors.New("bus: unknown fault")
 
-// Faults returns the names of the bugs that SetFault can plant, "none"
-// first. It exists only in busfault builds.
-func Faults() []string { return append([]string(nil), faultNames[:]...) }
+// Faults returns the names of the sequencer bugs that SetFault can plant,
+// "none" first: the faults the verify package's checks must catch. It
+// exists only in busfault builds.
+func Faults() []string { return append([]string(nil), faultNames[:faultGateAtStart]...) }
+
+// LifecycleFaults returns the names of the lifecycle bugs that SetFault
+// can plant (publishing before Start, Shutdown's deadline, a panicking
+// fill): the faults the stress package's lifecycle scenarios must catch.
+// It exists only in busfault builds.
+func LifecycleFaults() []string { return append([]string(nil), faultNames[faultGateAtStart:]...) }
 
 // SetFault plants the named bug in every sequencer of the process, from
 // the next claim or publish on; "none" (or "") removes it. It returns an

@@ -40,21 +40,23 @@ type BatchHandler[T any] interface {
 }
 
 // StartHandler is implemented by handlers that want to run code on their
-// consumer's goroutine before the first event. An error stops the consumer
-// before it handles anything.
+// consumer's goroutine before the first event. An error or a panic stops
+// the consumer before it handles anything, and a Bus's Start returns it.
 type StartHandler interface {
 	OnStart() error
 }
 
 // ShutdownHandler is implemented by handlers that want to run code on their
 // consumer's goroutine after the last event, however the consumer stops.
+// A panic fails the bus (PhaseShutdown), unless it had ended already.
 type ShutdownHandler interface {
 	OnShutdown()
 }
 
 // TimeoutHandler is implemented by handlers that want to hear when a
 // TimeoutBlockingWait gave up waiting; seq is the last sequence handled.
-// An error is treated like an error from OnEvent at seq.
+// An error or a panic goes to the error policy as an *EventError of
+// PhaseTimeout at seq.
 type TimeoutHandler interface {
 	OnTimeout(seq int64) error
 }
@@ -65,17 +67,61 @@ type Namer interface {
 	Name() string
 }
 
-// EventError reports a handler that failed on an event, by returning an
-// error or by panicking.
+// Phase names the callback of a consumer that failed: the event handler
+// itself or one of the lifecycle's hooks.
+type Phase uint8
+
+// The phases of a consumer's lifecycle, in the order they run.
+const (
+	// PhaseEvent is OnEvent or OnBatch.
+	PhaseEvent Phase = iota
+	// PhasePin is the bus's PinFunc, or the release function it returned.
+	PhasePin
+	// PhaseStart is OnStart.
+	PhaseStart
+	// PhaseTimeout is OnTimeout.
+	PhaseTimeout
+	// PhasePolicy is the ErrorPolicy, called after another phase failed.
+	PhasePolicy
+	// PhaseShutdown is OnShutdown.
+	PhaseShutdown
+)
+
+var phaseNames = [...]string{PhaseEvent: "event", PhasePin: "pin", PhaseStart: "start", PhaseTimeout: "timeout", PhasePolicy: "policy", PhaseShutdown: "shutdown"}
+
+// String returns the phase's name: event, pin, start, timeout, policy or
+// shutdown.
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "Phase(" + itoa(int(p)) + ")"
+}
+
+// EventError reports a consumer's callback that failed, by returning an
+// error or by panicking: its handler on an event (PhaseEvent), or one of
+// the lifecycle's hooks (the other phases).
 type EventError struct {
 	Handler string // the handler's name, or its position as "#N"
-	Seq     int64  // the sequence of the event
+	Seq     int64  // the sequence of the event; for other phases the last sequence handled
+	Phase   Phase  // the callback that failed; the zero value is PhaseEvent
 	Err     error  // the error returned, or a *PanicError
 }
 
-// Error implements error.
+// Error implements error. Errors of PhasePin and PhaseStart name no
+// sequence: the consumer had handled nothing.
 func (e *EventError) Error() string {
-	return format("bus: handler %s failed on sequence %d: %v", e.Handler, e.Seq, e.Err)
+	switch e.Phase {
+	case PhaseEvent:
+		return format("bus: handler %s failed on sequence %d: %v", e.Handler, e.Seq, e.Err)
+	case PhasePin:
+		return format("bus: pinning the goroutine of handler %s failed: %v", e.Handler, e.Err)
+	case PhaseStart:
+		return format("bus: handler %s failed in OnStart: %v", e.Handler, e.Err)
+	case PhasePolicy:
+		return format("bus: the error policy failed for handler %s on sequence %d: %v", e.Handler, e.Seq, e.Err)
+	}
+	return format("bus: handler %s failed in phase %s after sequence %d: %v", e.Handler, e.Phase, e.Seq, e.Err)
 }
 
 // Unwrap returns the handler's error.
@@ -100,10 +146,11 @@ func (e *PanicError) Unwrap() error {
 func newPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: stack()} }
 
 // ErrorPolicy decides what a consumer does after its handler failed on an
-// event. Returning nil skips the event and goes on with the next one;
+// event, or its OnTimeout failed. Returning nil skips the event and goes on with the next one;
 // returning an error stops the consumer with that error (and a Bus halts
 // and reports it from Shutdown and Wait). It runs on the consumer's
-// goroutine. A nil ErrorPolicy means StopOnError.
+// goroutine. A nil ErrorPolicy means StopOnError. A policy that panics
+// stops the consumer with an *EventError of PhasePolicy.
 type ErrorPolicy func(e *EventError) error
 
 // StopOnError stops the consumer with the handler's error: the default.

@@ -43,7 +43,8 @@ type Layout struct {
 	// RingSize is the number of slots in the ring, a power of two.
 	RingSize int `json:"ring_size"`
 	// EventSize is the event size in bytes the ring size was chosen for;
-	// 0 means unknown. The bus does not use it.
+	// 0 means unknown. Validate uses it to refuse a ring larger than
+	// MaxRingBytes(); the bus itself uses the size of its event type.
 	EventSize int `json:"event_size,omitempty"`
 	// Wait names the wait strategy consumers and blocked producers use.
 	Wait WaitKind `json:"wait_strategy"`
@@ -64,8 +65,23 @@ func DefaultLayout() Layout {
 }
 
 // Validate reports the first thing wrong with l, naming the field (by its
-// JSON name) and the value. Errors wrap ErrInvalid.
+// JSON name) and the value. Errors wrap ErrInvalid. A layout that names
+// its event size is refused if its ring would take more than
+// MaxRingBytes(), as New refuses it (a bus built WithMaxRingBytes may
+// have another limit).
 func (l Layout) Validate() error {
+	if err := l.check(); err != nil {
+		return err
+	}
+	if err := checkRingBytes(l.RingSize, int64(l.EventSize), 0); err != nil {
+		return errorf("ring_size: %v", err)
+	}
+	return nil
+}
+
+// check is Validate without the memory limit, which New applies once
+// every option is known.
+func (l Layout) check() error {
 	if err := checkPad(l.PadBytes); err != nil {
 		return errorf("pad_bytes: %v", err)
 	}
@@ -98,7 +114,7 @@ func (l Layout) Validate() error {
 // layout is an error naming its field.
 func WithLayout(l Layout) Option {
 	return func(o *options) error {
-		if err := l.Validate(); err != nil {
+		if err := l.check(); err != nil {
 			return &wrapError{msg: "WithLayout: " + err.Error(), errs: []error{err}}
 		}
 		ws, err := NewWaitStrategy(l.Wait)

@@ -1,6 +1,9 @@
 package bus
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // MultiProducerSequencer hands out sequences to any number of producer
 // goroutines. A claim is a compare-and-swap on the cursor; publishing marks
@@ -43,17 +46,18 @@ func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
 // ErrClosed once the sequencer is closed, including while it waits, and an
 // error wrapping ErrInvalid when n is below 1 or above the ring size.
 func (s *MultiProducerSequencer) Next(n int) (lo, hi int64, err error) {
-	return s.claim(n, true)
+	return s.claim(context.Background(), n, true)
 }
 
 // TryNext claims the next n slots if the ring has room for them now, and
 // returns ErrInsufficientCapacity without waiting if it has not.
 func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
-	return s.claim(n, false)
+	return s.claim(context.Background(), n, false)
 }
 
-// claim is Next, or TryNext when wait is false.
-func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err error) {
+// claim is Next, or TryNext when wait is false. A wait also ends,
+// claiming nothing, when ctx is done.
+func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err
 	}
@@ -74,7 +78,7 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 				if !wait {
 					return 0, 0, ErrInsufficientCapacity
 				}
-				if err := s.awaitCapacity(wrap); err != nil {
+				if err := s.awaitCapacity(ctx, wrap); err != nil {
 					return 0, 0, err
 				}
 				continue
@@ -98,9 +102,11 @@ func (s *MultiProducerSequencer) claim(n int, wait bool) (lo, hi int64, err erro
 	}
 }
 
-func (s *MultiProducerSequencer) awaitCapacity(wrap int64) error {
+func (s *MultiProducerSequencer) awaitCapacity(ctx context.Context, wrap int64) error {
 	w := s.waiters.Get().(*Waiter)
+	w.ctx = ctx
 	_, err := w.wait(s.wait, wrap)
+	w.ctx = nil
 	s.waiters.Put(w)
 	if err == ErrTimeout {
 		return nil // a timeout only means "look again" to a producer

@@ -19,6 +19,7 @@ const (
 	optOnError
 	optBatch
 	optPin
+	optMaxRing
 	optLast
 )
 
@@ -30,19 +31,21 @@ var optNames = map[optBit]string{
 	optOnError:  "WithErrorPolicy",
 	optBatch:    "WithBatchLimit",
 	optPin:      "WithPin",
+	optMaxRing:  "WithMaxRingBytes",
 }
 
 // options is the configuration options parse into, once: constructors
 // read its fields and never validate them again.
 type options struct {
-	set        optBit // the options given, to reject those that do not apply
-	wait       WaitStrategy
-	pad        int // one of ValidPads
-	size       int // a valid ring size
-	multi      bool
-	onError    ErrorPolicy
-	batchLimit int // at least 0
-	pin        PinFunc
+	set          optBit // the options given, to reject those that do not apply
+	wait         WaitStrategy
+	pad          int // one of ValidPads
+	size         int // a valid ring size
+	multi        bool
+	onError      ErrorPolicy
+	batchLimit   int // at least 0
+	pin          PinFunc
+	maxRingBytes int64 // 0 means MaxRingBytes()
 }
 
 // parseOptions applies opts, in order, over the defaults and returns an

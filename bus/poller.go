@@ -14,6 +14,9 @@ const (
 	PollGating
 	// PollIdle means nothing new has been published.
 	PollIdle
+	// PollClosed means the bus was closed (Close, Shutdown) and the poller
+	// has taken every event published: nothing more will come.
+	PollClosed
 )
 
 // String returns the state's name.
@@ -25,6 +28,8 @@ func (s PollState) String() string {
 		return "gating"
 	case PollIdle:
 		return "idle"
+	case PollClosed:
+		return "closed"
 	}
 	return "PollState(" + itoa(int(s)) + ")"
 }
@@ -40,23 +45,28 @@ type Poller[T any] struct {
 	ring    *Ring[T]
 	barrier *Barrier
 	seq     *Sequence
+	label   string // "poller#N", N its position in the bus
 }
 
 func (b *Bus[T]) addPoller(deps []*Sequence) *Poller[T] {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.mustNotBeStarted("adding consumers")
+	p := &Poller[T]{ring: b.ring, barrier: b.core.NewBarrier(deps...), seq: b.core.NewSequence(), label: "poller#" + itoa(b.nextIndex)}
 	b.nextIndex++
-	p := &Poller[T]{ring: b.ring, barrier: b.core.NewBarrier(deps...), seq: b.core.NewSequence()}
+	p.barrier.waiter.poller = true
 	b.consumers = append(b.consumers, p)
+	b.join(deps, []*Sequence{p.seq})
 	return p
 }
 
-func (p *Poller[T]) run(context.Context) error { return nil }
-func (p *Poller[T]) progress() []*Sequence     { return []*Sequence{p.seq} }
-func (p *Poller[T]) deps() []*Sequence         { return p.barrier.waiter.deps }
-func (p *Poller[T]) halt()                     { p.barrier.Halt() }
-func (p *Poller[T]) hasGoroutine() bool        { return false }
+func (p *Poller[T]) run(context.Context, func(error)) error { return nil }
+func (p *Poller[T]) progress() []*Sequence                  { return []*Sequence{p.seq} }
+func (p *Poller[T]) deps() []*Sequence                      { return p.barrier.waiter.deps }
+func (p *Poller[T]) halt()                                  { p.barrier.Halt() }
+func (p *Poller[T]) hasGoroutine() bool                     { return false }
+func (p *Poller[T]) live() bool                             { return false }
+func (p *Poller[T]) name() string                           { return p.label }
 
 // Sequence returns the poller's progress: the last sequence handed over.
 func (p *Poller[T]) Sequence() *Sequence { return p.seq }
@@ -74,17 +84,28 @@ func (p *Poller[T]) Poll(fn func(ev *T, seq int64, endOfBatch bool) bool) (PollS
 	next := cur + 1
 	avail := p.barrier.Available(next)
 	if avail < next {
-		if p.barrier.Cursor() >= next {
+		// sealed first: once it is raised, the cursor covers every
+		// publish that returned nil.
+		sealed := p.barrier.core.sealed.isRaised()
+		switch {
+		case p.barrier.Cursor() >= next:
 			return PollGating, nil
+		case sealed:
+			return PollClosed, nil
 		}
 		return PollIdle, nil
 	}
+	skip := p.barrier.flags.Load()&flagSkip != 0
 	done := cur
 	defer func() {
 		p.seq.Store(done)
 		p.barrier.core.notify.wake()
 	}()
 	for s := next; s <= avail; s++ {
+		if skip && p.barrier.skipped(s) {
+			done = s
+			continue
+		}
 		more := fn(p.ring.Get(s), s, s == avail)
 		done = s
 		if !more {
@@ -95,8 +116,9 @@ func (p *Poller[T]) Poll(fn func(ev *T, seq int64, endOfBatch bool) bool) (PollS
 }
 
 // Wait blocks, with the bus's wait strategy, until an event is available
-// to Poll. It returns ErrHalted once the bus is halted, ctx.Err() when ctx
-// ends, and ErrTimeout if a timeout wait strategy gave up.
+// to Poll. It returns ErrHalted once the bus is halted, ErrClosed once the
+// bus is closed and nothing more will come, ctx.Err() when ctx ends, and
+// ErrTimeout if a timeout wait strategy gave up.
 func (p *Poller[T]) Wait(ctx context.Context) error {
 	_, err := p.barrier.WaitForContext(ctx, p.seq.Load()+1)
 	return err

@@ -115,16 +115,28 @@ func (p *BatchEventProcessor[T]) Halt() { p.barrier.Halt() }
 // nil), ctx is done (ctx.Err()), or the error policy stops it after a
 // handler failure (an *EventError, or what the policy returned). Run calls
 // the handler's OnStart before the first event and OnShutdown after the
-// last, on the calling goroutine. It must not be called twice.
-func (p *BatchEventProcessor[T]) Run(ctx context.Context) (err error) {
+// last, on the calling goroutine; a failure or a panic in either, in
+// OnTimeout, in the error policy or in the pin function is returned as an
+// *EventError naming its Phase. It must not be called twice.
+func (p *BatchEventProcessor[T]) Run(ctx context.Context) error {
+	return p.run(ctx, func(error) {})
+}
+
+// run is Run that calls ready with the outcome of the start phase (pin
+// and OnStart) before handling events.
+func (p *BatchEventProcessor[T]) run(ctx context.Context, ready func(error)) (err error) {
 	if !p.running.CompareAndSwap(0, 1) {
-		return errorf("BatchEventProcessor %s: Run called twice", p.cfg.Name)
+		err := errorf("BatchEventProcessor %s: Run called twice", p.cfg.Name)
+		ready(err)
+		return err
 	}
+	defer p.running.Store(2)
 	stop, err := p.start(ctx, p.handler)
+	ready(err)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() { err = ended(err, stop) }()
 	next := p.seq.Load() + 1
 	limit := int64(p.cfg.BatchLimit)
 	// paced: the last batch took everything that was available, and the
@@ -189,11 +201,16 @@ func (p *BatchEventProcessor[T]) handle(lo, hi int64) (int64, error) {
 	if p.bh != nil {
 		return p.handleRuns(lo, hi)
 	}
-	h, entries, mask, stop := p.handler, p.ring.entries, p.ring.mask, &p.barrier.stop
+	h, entries, mask, flags := p.handler, p.ring.entries, p.ring.mask, &p.barrier.flags
 	p.touch(lo, hi)
 	for seq := lo; seq <= hi; seq++ {
-		if seq != lo && stop.Load() {
-			return seq, errHaltedInBatch
+		if f := flags.Load(); f != 0 {
+			if f&flagHalted != 0 && seq != lo {
+				return seq, errHaltedInBatch
+			}
+			if f&flagSkip != 0 && p.barrier.skipped(seq) {
+				continue
+			}
 		}
 		p.cur = seq
 		if e := h.OnEvent(&entries[seq&mask], seq, seq == hi); e != nil {
@@ -230,12 +247,26 @@ func (p *BatchEventProcessor[T]) touch(lo, hi int64) {
 func (p *BatchEventProcessor[T]) handleRuns(lo, hi int64) (int64, error) {
 	entries, mask := p.ring.entries, p.ring.mask
 	for seq := lo; seq <= hi; {
-		if seq != lo && p.barrier.stop.Load() {
-			return seq, errHaltedInBatch
-		}
 		// The run ends at hi or at the ring's last slot, whichever is first.
 		i := seq & mask
 		n := min(hi-seq+1, mask+1-i)
+		if f := p.barrier.flags.Load(); f != 0 {
+			if f&flagHalted != 0 && seq != lo {
+				return seq, errHaltedInBatch
+			}
+			if f&flagSkip != 0 {
+				if p.barrier.skipped(seq) {
+					seq++
+					continue
+				}
+				for k := int64(1); k < n; k++ {
+					if p.barrier.skipped(seq + k) {
+						n = k // the run ends before the skipped sequence
+						break
+					}
+				}
+			}
+		}
 		p.cur = seq
 		done, e := p.bh.OnBatch(entries[i:i+n:i+n], seq, seq+n-1 == hi)
 		if e != nil {

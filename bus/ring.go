@@ -17,7 +17,8 @@ type Ring[T any] struct {
 }
 
 // NewRing returns a ring of size events, each the zero value of T. size
-// must be a power of two between 1 and 2^30. The ring's storage is padded
+// must be a power of two between 1 and 2^30, and the slots may take at
+// most MaxRingBytes(). The ring's storage is padded
 // with pad bytes on each side (one of ValidPads), so that the first and
 // last slots share no cache line with other objects.
 func NewRing[T any](size, pad int) (*Ring[T], error) {
@@ -25,6 +26,10 @@ func NewRing[T any](size, pad int) (*Ring[T], error) {
 		return nil, errorf("NewRing: %v", err)
 	}
 	if err := checkPad(pad); err != nil {
+		return nil, errorf("NewRing: %v", err)
+	}
+	var zero T
+	if err := checkRingBytes(size, int64(unsafe.Sizeof(zero)), 0); err != nil {
 		return nil, errorf("NewRing: %v", err)
 	}
 	return newRing[T](size, pad), nil

@@ -27,7 +27,9 @@ type sequencerCore struct {
 	gating atomic.Pointer[[]*Sequence]
 	notify notifier
 	closed *alert // no more claims
+	sealed *alert // raised after closed, once every publish that saw the sequencer open is visible
 	halted *alert // consumers stop now
+	skips  skipSet
 	arena  *seqArena
 
 	barrierMu sync.Mutex
@@ -44,6 +46,7 @@ func (c *sequencerCore) init(o *options) {
 	c.arena = newSeqArena(o.pad)
 	c.cursor = c.arena.next()
 	c.closed = newAlert()
+	c.sealed = newAlert()
 	c.halted = newAlert()
 	empty := []*Sequence{}
 	c.gating.Store(&empty)
@@ -91,6 +94,46 @@ func (c *sequencerCore) AddGatingSequences(seqs ...*Sequence) {
 	}
 }
 
+// setGating makes seqs the gating sequences, replacing the old ones. The
+// caller knows that each is at or below every producer's cached view of
+// the old ones (Bus.join).
+func (c *sequencerCore) setGating(seqs []*Sequence) {
+	c.gating.Store(&seqs)
+	c.notify.wakeAll()
+}
+
+// skipSet holds the ranges of sequences that were published without an
+// event: the claims whose fill panicked (Bus.Publish). Consumers pass them
+// without calling their handlers. It is touched only on that rare path
+// and by consumers whose barrier's flagSkip is raised.
+type skipSet struct {
+	mu     sync.Mutex
+	ranges [][2]int64
+}
+
+// markSkipped marks lo..hi, claimed and not yet published, as skipped, and
+// raises flagSkip on every barrier, before the caller publishes them: a
+// consumer that sees the publish sees the flag. Ranges every gating
+// sequence has passed are dropped.
+func (c *sequencerCore) markSkipped(lo, hi int64) {
+	k := &c.skips
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	passed := minSequence(c.gatingSeqs(), lo-1)
+	live := k.ranges[:0]
+	for _, r := range k.ranges {
+		if r[1] > passed {
+			live = append(live, r)
+		}
+	}
+	k.ranges = append(live, [2]int64{lo, hi})
+	c.barrierMu.Lock()
+	for _, b := range c.barriers {
+		b.flags.Or(flagSkip)
+	}
+	c.barrierMu.Unlock()
+}
+
 // RemoveGatingSequence stops the producer from waiting for s, and reports
 // whether s was a gating sequence.
 func (c *sequencerCore) RemoveGatingSequence(s *Sequence) bool {
@@ -122,7 +165,7 @@ func (c *sequencerCore) NewBarrier(deps ...*Sequence) *Barrier {
 	c.barriers = append(c.barriers, b)
 	c.barrierMu.Unlock()
 	if c.halted.isRaised() {
-		b.stop.Store(true)
+		b.flags.Or(flagHalted)
 	}
 	return b
 }
@@ -140,6 +183,7 @@ func (c *sequencerCore) Close() {
 	if c.notify.fence {
 		closeFence() // a release-store Publish is now visible, or sees closed
 	}
+	c.sealed.raise()
 	c.notify.wakeAll()
 }
 
@@ -155,10 +199,11 @@ func (c *sequencerCore) Halt() {
 	if c.notify.fence {
 		closeFence()
 	}
+	c.sealed.raise()
 	c.halted.raise()
 	c.barrierMu.Lock()
 	for _, b := range c.barriers {
-		b.stop.Store(true)
+		b.flags.Or(flagHalted)
 	}
 	c.barrierMu.Unlock()
 	c.notify.wakeAll()

@@ -1,5 +1,7 @@
 package bus
 
+import "context"
+
 // SingleProducerSequencer hands out sequences to one producer goroutine. A
 // claim is plain arithmetic on fields only the producer touches: no atomic
 // read-modify-write, no CAS. Using it from more than one goroutine at a time
@@ -46,7 +48,7 @@ func (s *SingleProducerSequencer) Next(n int) (lo, hi int64, err error) {
 	if hi, ok := s.claimFast(n); ok {
 		return hi - int64(n) + 1, hi, nil
 	}
-	return s.claim(n, true)
+	return s.claim(context.Background(), n, true)
 }
 
 // claimFast is Next's fast path, free of calls and small enough to
@@ -65,12 +67,12 @@ func (s *SingleProducerSequencer) claimFast(n int) (hi int64, ok bool) {
 // TryNext claims the next n slots if the ring has room for them now, and
 // returns ErrInsufficientCapacity without waiting if it has not.
 func (s *SingleProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
-	return s.claim(n, false)
+	return s.claim(context.Background(), n, false)
 }
 
 // claim is the whole claim: Next's slow path, and TryNext when wait is
-// false.
-func (s *SingleProducerSequencer) claim(n int, wait bool) (lo, hi int64, err error) {
+// false. A wait also ends, claiming nothing, when ctx is done.
+func (s *SingleProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err
 	}
@@ -86,7 +88,7 @@ func (s *SingleProducerSequencer) claim(n int, wait bool) (lo, hi int64, err err
 		if faultsEnabled && faultActive(faultWrapOffByOne) {
 			wrap--
 		}
-		if err := s.awaitCapacity(wrap, wait); err != nil {
+		if err := s.awaitCapacity(ctx, wrap, wait); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -101,8 +103,11 @@ func (s *SingleProducerSequencer) claim(n int, wait bool) (lo, hi int64, err err
 
 // awaitCapacity waits, if wait is set, until the gating sequences have
 // passed wrap, and refreshes the cached gating sequence. Without wait it
-// returns ErrInsufficientCapacity when they have not.
-func (s *SingleProducerSequencer) awaitCapacity(wrap int64, wait bool) error {
+// returns ErrInsufficientCapacity when they have not. The wait ends with
+// ctx's error when ctx is done.
+func (s *SingleProducerSequencer) awaitCapacity(ctx context.Context, wrap int64, wait bool) error {
+	s.waiter.ctx = ctx
+	defer func() { s.waiter.ctx = nil }()
 	for {
 		min := minSequence(s.gatingSeqs(), s.next)
 		s.cached = min

@@ -79,6 +79,7 @@ func (s *YieldingWait) Wait(w *Waiter) (int64, error) {
 // SleepingWait spins, then yields, then sleeps for Sleep between checks. An
 // idle consumer costs little CPU, at the price of latency up to the sleep
 // (and the timer's granularity) when an event arrives after a quiet spell.
+// A halt, a close or the context ends a sleep at once, however long.
 // The zero value spins 200 times, yields 100 times and sleeps 100µs.
 type SleepingWait struct {
 	Spins  int           // checks spent spinning; 0 means 200
@@ -111,7 +112,10 @@ func (s *SleepingWait) Wait(w *Waiter) (int64, error) {
 		case i <= spins+yields:
 			runtime.Gosched()
 		default:
-			time.Sleep(sleep)
+			if err := w.Sleep(sleep); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		if err := w.Err(); err != nil {
 			return 0, err
@@ -193,9 +197,14 @@ func (s *TimeoutBlockingWait) Wait(w *Waiter) (int64, error) {
 type PhasedBackoffWait struct {
 	SpinFor  time.Duration // 0 means 2µs
 	YieldFor time.Duration // 0 means 20µs
-	Poll     time.Duration // longest pause between checks; 0 means 1µs
+	Poll     time.Duration // longest pause between checks; 0 means 1µs, at most 1ms
 	Fallback WaitStrategy  // nil means BlockingWait
 }
+
+// maxPoll caps PhasedBackoffWait.Poll: a pause is spun without looking at
+// the wait's exits, so it must stay short for a halt to end the wait
+// promptly.
+const maxPoll = time.Millisecond
 
 // Wait implements WaitStrategy.
 func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
@@ -209,7 +218,7 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 	if poll <= 0 {
 		poll = time.Microsecond
 	}
-	most := hintsFor(poll)
+	most := hintsFor(min(poll, maxPoll))
 	gap := min(max(w.gap, 1), most)
 	start := time.Now()
 	yielding := false

@@ -15,6 +15,7 @@ type Waiter struct {
 	core     *sequencerCore
 	deps     []*Sequence     // consumer: sequences that must reach seq; empty means the cursor
 	producer bool            // a producer waiting for free slots: watches the gating sequences
+	poller   bool            // a Poller's wait: also ends once the bus is closed and drained
 	alert    *alert          // the consumer's own halt, or nil
 	ctx      context.Context // ends the wait when done, or nil
 	seq      int64           // the sequence waited for
@@ -47,7 +48,8 @@ func (w *Waiter) Available() int64 {
 
 // Err reports why the wait must end early, or nil: ErrClosed for a producer
 // once the sequencer is closed, ErrHalted for a consumer once it or the bus
-// is halted, or the context's error.
+// is halted, ErrClosed for a Poller once the bus is closed and nothing it
+// waits for will be published, or the context's error.
 func (w *Waiter) Err() error {
 	if w.producer {
 		if w.core.closed.isRaised() {
@@ -55,6 +57,8 @@ func (w *Waiter) Err() error {
 		}
 	} else if w.core.halted.isRaised() || (w.alert != nil && w.alert.isRaised()) {
 		return ErrHalted
+	} else if w.poller && w.core.sealed.isRaised() && w.core.cursor.Load() < w.seq {
+		return ErrClosed
 	}
 	if w.ctx != nil {
 		return w.ctx.Err()
@@ -81,28 +85,12 @@ func (w *Waiter) Block(timeout time.Duration) error {
 	if err := w.Err(); err != nil {
 		return err
 	}
-	var stop, own, done <-chan struct{}
-	if w.producer {
-		stop = w.core.closed.ch
-	} else {
-		stop = w.core.halted.ch
-		if w.alert != nil {
-			own = w.alert.ch
-		}
-	}
-	if w.ctx != nil {
-		done = w.ctx.Done()
-	}
 	var expired <-chan time.Time
 	if timeout > 0 {
-		if w.timer == nil {
-			w.timer = time.NewTimer(timeout)
-		} else {
-			w.timer.Reset(timeout)
-		}
+		expired = w.arm(timeout)
 		defer w.timer.Stop()
-		expired = w.timer.C
 	}
+	stop, own, done := w.exits()
 	select {
 	case <-w.wakeCh:
 		return nil
@@ -113,6 +101,59 @@ func (w *Waiter) Block(timeout time.Duration) error {
 		return ErrTimeout
 	}
 	return w.Err()
+}
+
+// Sleep pauses the calling goroutine for d, but no longer than the wait
+// may last: it returns nil after d, and Err's error as soon as the wait
+// must end (a halt, a close, the context), however long d is. Unlike
+// Block, it is not woken by publishes.
+func (w *Waiter) Sleep(d time.Duration) error {
+	if err := w.Err(); err != nil {
+		return err
+	}
+	expired := w.arm(d)
+	defer w.timer.Stop()
+	stop, own, done := w.exits()
+	select {
+	case <-stop:
+	case <-own:
+	case <-done:
+	case <-expired:
+		return nil
+	}
+	return w.Err()
+}
+
+// arm starts the waiter's timer for d and returns its channel.
+func (w *Waiter) arm(d time.Duration) <-chan time.Time {
+	if w.timer == nil {
+		w.timer = time.NewTimer(d)
+	} else {
+		w.timer.Reset(d)
+	}
+	return w.timer.C
+}
+
+// exits returns the channels closed when the wait must end: the
+// sequencer's close (producers) or halt (consumers), or the bus's seal
+// (pollers, until it is raised); the consumer's own halt; the context's
+// end.
+func (w *Waiter) exits() (stop, own, done <-chan struct{}) {
+	switch {
+	case w.producer:
+		stop = w.core.closed.ch
+	case w.poller && !w.core.sealed.isRaised():
+		stop, own = w.core.sealed.ch, w.alert.ch // the seal may end the wait: look at Err again then
+	default:
+		stop = w.core.halted.ch
+		if w.alert != nil {
+			own = w.alert.ch
+		}
+	}
+	if w.ctx != nil {
+		done = w.ctx.Done()
+	}
+	return stop, own, done
 }
 
 // wait runs strategy s for sequence seq after the fast path failed.

@@ -1,6 +1,9 @@
 package bus
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // worker is one member of a worker pool: the workers of a pool share a work
 // sequence, and each claims the next event with a compare-and-swap on it,
@@ -10,7 +13,8 @@ type worker[T any] struct {
 	consumer
 	ring    *Ring[T]
 	handler Handler[T]
-	work    *Sequence // the highest sequence claimed by the pool
+	work    *Sequence   // the highest sequence claimed by the pool
+	active  atomic.Bool // its goroutine is in run
 }
 
 func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
@@ -22,6 +26,7 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 	}
 	work := b.core.NewSequence()
 	g := &Group[T]{bus: b}
+	set := []*Sequence{work}
 	for _, h := range workers {
 		if h == nil {
 			panic("bus: nil Handler")
@@ -31,16 +36,23 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 		w := &worker[T]{consumer: c, ring: b.ring, handler: h, work: work}
 		b.consumers = append(b.consumers, w)
 		g.seqs = append(g.seqs, w.seq)
+		set = append(set, w.seq)
 	}
+	b.join(deps, set)
 	return g
 }
 
-func (w *worker[T]) run(ctx context.Context) error {
+func (w *worker[T]) live() bool { return w.active.Load() }
+
+func (w *worker[T]) run(ctx context.Context, ready func(error)) (err error) {
+	w.active.Store(true)
+	defer w.active.Store(false)
 	stop, err := w.start(ctx, w.handler)
+	ready(err)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() { err = ended(err, stop) }()
 	avail := InitialSequence
 	var next int64
 	claimed := false
@@ -58,8 +70,14 @@ func (w *worker[T]) run(ctx context.Context) error {
 			claimed = true
 		}
 		if avail >= next {
-			if w.barrier.Halted() {
-				return nil
+			if f := w.barrier.flags.Load(); f != 0 {
+				if f&flagHalted != 0 {
+					return nil
+				}
+				if f&flagSkip != 0 && w.barrier.skipped(next) {
+					claimed = false
+					continue
+				}
 			}
 			if err := w.handle(next); err != nil {
 				if err = w.failed(next, err); err != nil {
