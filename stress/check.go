@@ -120,7 +120,7 @@ func (r *run) check() {
 		case s.Fail == FailPanic && !isInjectedPanic(ee.Err, f.p, f.n):
 			r.violate(Outcome, fw, fmt.Sprintf("the bus reported %v, not the handler's panic", ee))
 		}
-	case r.busErr != nil:
+	case r.busErr != nil && !(s.End == EndHalt && errors.Is(r.busErr, bus.ErrHalted)):
 		r.violate(Outcome, wholeRun, fmt.Sprintf("the bus ended with %v, but no handler stopped it", r.busErr))
 	case s.End == EndDrain && s.Fail != FailNone && s.Policy == PolicyStop:
 		r.violate(Outcome, by(s.Consumers()[s.FailAt]).event(0, int64(s.FailEvery)), "producer 0 published the event the handler fails on, but the handler never saw it")

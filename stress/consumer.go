@@ -174,8 +174,8 @@ func (r *run) runPoller(p *bus.Poller[event], h *handler) {
 		}
 		switch err := p.Wait(r.ctx); {
 		case err == nil, errors.Is(err, bus.ErrTimeout):
-		case errors.Is(err, bus.ErrHalted), r.ctx.Err() != nil:
-			return
+		case errors.Is(err, bus.ErrHalted), errors.Is(err, bus.ErrClosed), r.ctx.Err() != nil:
+			return // ErrClosed: the bus is closed and this poller drained
 		default:
 			r.violate(Outcome, by(h.name), fmt.Sprintf("Poller.Wait returned %v", err))
 			return

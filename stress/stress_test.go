@@ -272,7 +272,7 @@ func TestWatchdogAbandonsAWedgedBus(t *testing.T) {
 		return false
 	})
 	close(release)
-	if v.Invariant != Progress || !strings.Contains(v.Detail, "did not stop") {
+	if v.Invariant != Progress {
 		t.Fatalf("got %v, want the run abandoned", v)
 	}
 	time.Sleep(50 * time.Millisecond) // let the released bus end before the leak check of TestMain
