@@ -33,12 +33,6 @@ type config struct {
 	json      bool
 	plot      string
 	cpuprof   string
-	metrics   string        // -metrics: the address to serve /metrics on
-	dashboard string        // -dashboard: the PNG file to draw the metrics into
-	sample    time.Duration // -sample: the dashboard's sampling interval
-	// watch, when not nil, exports a throughput run's bus until the
-	// function it returns is called (see watcher).
-	watch func(name string, stats func() bus.Stats) (unwatch func())
 	spin      time.Duration   // PhasedBackoffWait.SpinFor; 0 for its default
 	yield     time.Duration   // PhasedBackoffWait.YieldFor; 0 for its default
 	poll      time.Duration   // PhasedBackoffWait.Poll; 0 for its default
@@ -49,6 +43,13 @@ type config struct {
 	// pollSpin makes the bus ping-pong spin on Poll instead of waiting
 	// with Poller.Wait: another seam for experiments in tests.
 	pollSpin bool
+
+	metrics   string        // -metrics: the address to serve /metrics on
+	dashboard string        // -dashboard: the PNG file to draw the metrics into
+	sample    time.Duration // -sample: the dashboard's sampling interval
+	// watch, when not nil, exports a throughput run's bus until the
+	// function it returns is called (see watcher).
+	watch func(name string, stats func() bus.Stats) (unwatch func())
 }
 
 // plotFormats lists the extensions -plot accepts.
