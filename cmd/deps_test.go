@@ -62,7 +62,7 @@ var rules = []rule{
 		others: []string{"github.com/HdrHistogram/hdrhistogram-go", "github.com/schollz/progressbar/v3", "gonum.org/v1/plot/...",
 			"github.com/prometheus/client_golang/...", "github.com/prometheus/client_model/go"}},
 	{pkg: "cmd/busprobe", ours: stack, others: []string{"github.com/schollz/progressbar/v3"}},
-	{pkg: "cmd/busstress", ours: stack, others: []string{"github.com/schollz/progressbar/v3"}},
+	{pkg: "cmd/busstress", ours: stack, others: []string{"github.com/schollz/progressbar/v3", "github.com/prometheus/client_golang/..."}},
 	{pkg: "cmd/busverify", ours: stack},
 	{pkg: "cmd/busverify/internal/alignvet", others: []string{"golang.org/x/tools/go/analysis/..."}},
 }

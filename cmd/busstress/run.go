@@ -27,6 +27,7 @@ type config struct {
 	failfast bool
 	verbose  bool
 	progress bool
+	metrics  string // -metrics: the address to serve /metrics on
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -45,6 +46,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.failfast, "failfast", false, "stop at the first violation")
 	fs.BoolVar(&c.verbose, "v", false, "print every scenario and its result")
 	fs.BoolVar(&c.progress, "progress", true, "show a progress bar on stderr")
+	fs.StringVar(&c.metrics, "metrics", "", "serve the running scenario's bus metrics (Prometheus) on `ADDR`/metrics, e.g. 127.0.0.1:9464")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -104,6 +106,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	var srv *metricsServer
+	if c.metrics != "" {
+		if srv, err = serveMetrics(c.metrics); err != nil {
+			return err
+		}
+		defer srv.close()
+		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.addr)
+	}
 
 	var tot totals
 	start := time.Now()
@@ -163,7 +173,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 			break
 		}
 		s := stress.Generate(seed)
-		rep, err := stress.Run(ctx, s, stress.Options{Stall: c.stall})
+		opts := stress.Options{Stall: c.stall}
+		if srv != nil {
+			opts.Watch = srv.watch(s.Seed)
+		}
+		rep, err := stress.Run(ctx, s, opts)
 		runs++
 		var v *stress.Violation
 		failed := errors.As(err, &v)
