@@ -18,6 +18,7 @@ import (
 
 // config is what the flags say.
 type config struct {
+	metrics  string // -metrics: the address to serve /metrics on; empty for none
 	duration time.Duration
 	base     uint64
 	seed     uint64
@@ -27,7 +28,6 @@ type config struct {
 	failfast bool
 	verbose  bool
 	progress bool
-	metrics  string // -metrics: the address to serve /metrics on
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -38,6 +38,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if raceEnabled {
 		defStall *= 3
 	}
+	fs.StringVar(&c.metrics, "metrics", "", "serve the running scenario's bus metrics (Prometheus) on `ADDR`/metrics, e.g. 127.0.0.1:9464")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "how long to run scenarios")
 	fs.Uint64Var(&c.base, "base", 0, "the first seed to run, the next ones follow (default: from the clock)")
 	fs.Uint64Var(&c.seed, "seed", 0, "replay the scenario of this seed (-repeat times) instead of generating new ones")
@@ -46,7 +47,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.failfast, "failfast", false, "stop at the first violation")
 	fs.BoolVar(&c.verbose, "v", false, "print every scenario and its result")
 	fs.BoolVar(&c.progress, "progress", true, "show a progress bar on stderr")
-	fs.StringVar(&c.metrics, "metrics", "", "serve the running scenario's bus metrics (Prometheus) on `ADDR`/metrics, e.g. 127.0.0.1:9464")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -106,14 +106,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	var srv *metricsServer
-	if c.metrics != "" {
-		if srv, err = serveMetrics(c.metrics); err != nil {
-			return err
-		}
-		defer srv.close()
-		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.addr)
-	}
 
 	var tot totals
 	start := time.Now()
@@ -167,6 +159,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	seed, runs := c.base, 0
 	if c.replay {
 		seed = c.seed
+	}
+	var srv *metricsServer
+	if c.metrics != "" {
+		if srv, err = serveMetrics(c.metrics); err != nil {
+			return err
+		}
+		defer srv.close()
+		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.addr)
 	}
 	for ctx.Err() == nil {
 		if c.replay && runs == c.repeat || !c.replay && runs > 0 && time.Now().After(deadline) {
