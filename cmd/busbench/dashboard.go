@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,8 +22,9 @@ import (
 // (docs/grafana/eventbus.json): each consumer's lag, each bus's ring
 // fill, and the rates of producer waits and handler failures.
 type sampler struct {
-	reg   prometheus.Gatherer
-	start time.Time
+	reg      prometheus.Gatherer
+	start    time.Time
+	interval time.Duration
 	// panels holds, per panel, a series per bus (or bus/consumer).
 	panels [4]map[string]plotter.XYs
 	// last holds the previous sample of each counter a rate is made of,
@@ -49,8 +49,8 @@ var panelTitles = [4]struct{ title, y string }{
 	{"Handler failures", "errors + panics per second"},
 }
 
-func newSampler(reg prometheus.Gatherer) *sampler {
-	s := &sampler{reg: reg, start: time.Now(), last: map[string]point{}}
+func newSampler(reg prometheus.Gatherer, interval time.Duration) *sampler {
+	s := &sampler{reg: reg, start: time.Now(), interval: interval, last: map[string]point{}}
 	for i := range s.panels {
 		s.panels[i] = map[string]plotter.XYs{}
 	}
@@ -58,8 +58,8 @@ func newSampler(reg prometheus.Gatherer) *sampler {
 }
 
 // run samples every interval until stop is closed.
-func (s *sampler) run(interval time.Duration, stop <-chan struct{}) {
-	t := time.NewTicker(interval)
+func (s *sampler) run(stop <-chan struct{}) {
+	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -122,12 +122,16 @@ func (s *sampler) add(panel int, key string, t, v float64) {
 
 // rate adds the per-second rate of a counter since its last sample, as
 // Prometheus's rate() does: a counter that went down belongs to a new bus
-// of the same name, and counts from zero.
+// of the same name, and counts from zero. A sample less than half an
+// interval after the last (a tick the loaded machine delayed) is skipped.
 func (s *sampler) rate(panel int, b string, t, v float64) {
 	k := fmt.Sprint(panel, b)
 	prev, ok := s.last[k]
+	if ok && t-prev.t < s.interval.Seconds()/2 {
+		return // a late tick right after another: too short a window for a rate
+	}
 	s.last[k] = point{t, v}
-	if !ok || t <= prev.t {
+	if !ok {
 		return
 	}
 	if v < prev.v {
@@ -152,7 +156,7 @@ func (s *sampler) writeDashboard(file, title string) error {
 		}
 		plots[i/2] = append(plots[i/2], p)
 	}
-	top := draw.Crop(dc, 0, 0, 0, -vg.Points(24))
+	top := draw.Crop(dc, 0, 0, 0, -vg.Points(32))
 	sty := head.Title.TextStyle
 	sty.XAlign = draw.XCenter
 	dc.FillText(sty, vg.Point{X: vg.Points(width) / 2, Y: vg.Points(height) - vg.Points(16)}, title)
@@ -189,18 +193,44 @@ func (s *sampler) panel(i int) (*plot.Plot, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	top := 0.0
 	for n, k := range keys {
-		l, err := plotter.NewLine(s.panels[i][k])
-		if err != nil {
-			return nil, fmt.Errorf("%s, %s: %w", panelTitles[i].title, k, err)
+		for j, seg := range s.segments(s.panels[i][k]) {
+			l, err := plotter.NewLine(seg)
+			if err != nil {
+				return nil, fmt.Errorf("%s, %s: %w", panelTitles[i].title, k, err)
+			}
+			l.Color = plotutil.Color(n)
+			l.Width = vg.Points(1)
+			p.Add(l)
+			if j == 0 {
+				p.Legend.Add(k, l)
+			}
+			for _, xy := range seg {
+				top = max(top, xy.Y)
+			}
 		}
-		l.Color = plotutil.Color(n)
-		l.Width = vg.Points(1)
-		p.Add(l)
-		p.Legend.Add(strings.TrimSuffix(k, "/"), l)
+	}
+	if top == 0 {
+		p.Y.Max = 1 // a flat zero (no failures) at the bottom, not the middle
 	}
 	if len(keys) == 0 {
 		p.Legend.Add("no samples", &plotter.Line{LineStyle: draw.LineStyle{Color: color.Gray{Y: 0x80}}})
 	}
 	return p, nil
+}
+
+// segments splits a series where samples are missing (between the runs
+// of a bus: a new bus of the same name is another line).
+func (s *sampler) segments(xys plotter.XYs) []plotter.XYs {
+	gap := 3 * s.interval.Seconds()
+	var out []plotter.XYs
+	from := 0
+	for i := 1; i <= len(xys); i++ {
+		if i == len(xys) || xys[i].X-xys[i-1].X > gap {
+			out = append(out, xys[from:i])
+			from = i
+		}
+	}
+	return out
 }

@@ -47,11 +47,11 @@ func startWatcher(addr string, sample bool, interval time.Duration) (*watcher, e
 		go func() { w.served <- w.srv.Serve(ln) }()
 	}
 	if sample {
-		w.sampler = newSampler(w.reg)
+		w.sampler = newSampler(w.reg, interval)
 		w.stop, w.sampled = make(chan struct{}), make(chan struct{})
 		go func() {
 			defer close(w.sampled)
-			w.sampler.run(interval, w.stop)
+			w.sampler.run(w.stop)
 		}()
 	}
 	return w, nil
