@@ -85,8 +85,9 @@ type WaitBucket struct {
 	Count int64
 }
 
-// Stats returns a snapshot of the bus. It takes no lock the producers or
-// the consumers take, reads each consumer's sequence and counters once,
+// Stats returns a snapshot of the bus. It takes no lock that publishing or
+// handling events takes (only the bus's own, which adding consumers and
+// ending the bus take), reads each consumer's sequence and counters once,
 // and may be called from any goroutine, at any time, as often as a
 // monitoring system scrapes.
 func (b *Bus[T]) Stats() Stats {
