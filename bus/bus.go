@@ -55,6 +55,7 @@ type runner interface {
 	hasGoroutine() bool
 	live() bool // its goroutine is running
 	name() string
+	counts() *counters // what Stats reports of it
 }
 
 // New returns a bus with no consumers. It accepts every Option; without
@@ -172,6 +173,7 @@ func (b *Bus[T]) addProcessors(deps []*Sequence, handlers []Handler[T]) *Group[T
 	defer b.mu.Unlock()
 	b.mustNotBeStarted("adding consumers")
 	g := &Group[T]{bus: b}
+	from := len(b.consumers)
 	for _, h := range handlers {
 		if h == nil {
 			panic("bus: nil Handler")
@@ -182,6 +184,7 @@ func (b *Bus[T]) addProcessors(deps []*Sequence, handlers []Handler[T]) *Group[T
 		g.seqs = append(g.seqs, p.seq)
 	}
 	b.join(deps, g.seqs)
+	b.based(from)
 	return g
 }
 

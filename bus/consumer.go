@@ -90,6 +90,7 @@ func (c *consumer) start(ctx context.Context, h any) (stop func() error, err err
 // failed applies the error policy to err, the handler's failure at seq.
 // A nil result means the loop goes on past the event.
 func (c *consumer) failed(seq int64, err error) error {
+	c.counts().failed(err)
 	return c.apply(&EventError{Handler: c.cfg.Name, Seq: seq, Err: err})
 }
 

@@ -57,6 +57,7 @@ func (b *Bus[T]) addPoller(deps []*Sequence) *Poller[T] {
 	p.barrier.waiter.poller = true
 	b.consumers = append(b.consumers, p)
 	b.join(deps, []*Sequence{p.seq})
+	b.based(len(b.consumers) - 1)
 	return p
 }
 
@@ -67,6 +68,7 @@ func (p *Poller[T]) halt()                                  { p.barrier.Halt() }
 func (p *Poller[T]) hasGoroutine() bool                     { return false }
 func (p *Poller[T]) live() bool                             { return false }
 func (p *Poller[T]) name() string                           { return p.label }
+func (p *Poller[T]) counts() *counters                      { return &p.barrier.waiter.count }
 
 // Sequence returns the poller's progress: the last sequence handed over.
 func (p *Poller[T]) Sequence() *Sequence { return p.seq }
@@ -102,7 +104,7 @@ func (p *Poller[T]) Poll(fn func(ev *T, seq int64, endOfBatch bool) bool) (PollS
 		p.barrier.core.notify.wake()
 	}()
 	for s := next; s <= avail; s++ {
-		if skip && p.barrier.skipped(s) {
+		if skip && p.barrier.skip(s) {
 			done = s
 			continue
 		}

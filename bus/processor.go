@@ -208,7 +208,7 @@ func (p *BatchEventProcessor[T]) handle(lo, hi int64) (int64, error) {
 			if f&flagHalted != 0 && seq != lo {
 				return seq, errHaltedInBatch
 			}
-			if f&flagSkip != 0 && p.barrier.skipped(seq) {
+			if f&flagSkip != 0 && p.barrier.skip(seq) {
 				continue
 			}
 		}
@@ -255,7 +255,7 @@ func (p *BatchEventProcessor[T]) handleRuns(lo, hi int64) (int64, error) {
 				return seq, errHaltedInBatch
 			}
 			if f&flagSkip != 0 {
-				if p.barrier.skipped(seq) {
+				if p.barrier.skip(seq) {
 					seq++
 					continue
 				}

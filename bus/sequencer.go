@@ -31,6 +31,7 @@ type sequencerCore struct {
 	halted *alert // consumers stop now
 	skips  skipSet
 	arena  *seqArena
+	waits  *waitHistogram // the producers' waits for room
 
 	barrierMu sync.Mutex
 	barriers  []*Barrier // told by Halt
@@ -48,6 +49,7 @@ func (c *sequencerCore) init(o *options) {
 	c.closed = newAlert()
 	c.sealed = newAlert()
 	c.halted = newAlert()
+	c.waits = &waitHistogram{}
 	empty := []*Sequence{}
 	c.gating.Store(&empty)
 }

@@ -22,6 +22,7 @@ type Waiter struct {
 	gap      int             // PhasedBackoffWait's pause between checks, in spin hints
 	wakeCh   chan struct{}
 	timer    *time.Timer
+	count    counters // its consumer's counts (see Stats); a producer's are unused
 }
 
 // Seq returns the sequence the current wait is for.
@@ -90,6 +91,7 @@ func (w *Waiter) Block(timeout time.Duration) error {
 		expired = w.arm(timeout)
 		defer w.timer.Stop()
 	}
+	w.count.parks.Add(1)
 	stop, own, done := w.exits()
 	select {
 	case <-w.wakeCh:
@@ -111,6 +113,7 @@ func (w *Waiter) Sleep(d time.Duration) error {
 	if err := w.Err(); err != nil {
 		return err
 	}
+	w.count.parks.Add(1)
 	expired := w.arm(d)
 	defer w.timer.Stop()
 	stop, own, done := w.exits()
@@ -156,8 +159,12 @@ func (w *Waiter) exits() (stop, own, done <-chan struct{}) {
 	return stop, own, done
 }
 
-// wait runs strategy s for sequence seq after the fast path failed.
+// wait runs strategy s for a producer waiting for room up to sequence seq,
+// after the fast path failed, and records the wait (see Stats).
 func (w *Waiter) wait(s WaitStrategy, seq int64) (int64, error) {
 	w.seq = seq
-	return s.Wait(w)
+	start := time.Now()
+	a, err := s.Wait(w)
+	w.core.waits.record(time.Since(start))
+	return a, err
 }

@@ -27,6 +27,7 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 	work := b.core.NewSequence()
 	g := &Group[T]{bus: b}
 	set := []*Sequence{work}
+	from := len(b.consumers)
 	for _, h := range workers {
 		if h == nil {
 			panic("bus: nil Handler")
@@ -34,11 +35,13 @@ func (b *Bus[T]) addPool(deps []*Sequence, workers []Handler[T]) *Group[T] {
 		h, cfg := b.config(h)
 		c := newConsumer(h, b.core.NewBarrier(deps...), b.core.NewSequence(), cfg)
 		w := &worker[T]{consumer: c, ring: b.ring, handler: h, work: work}
+		w.counts().worker = true
 		b.consumers = append(b.consumers, w)
 		g.seqs = append(g.seqs, w.seq)
 		set = append(set, w.seq)
 	}
 	b.join(deps, set)
+	b.based(from)
 	return g
 }
 
@@ -56,6 +59,8 @@ func (w *worker[T]) run(ctx context.Context, ready func(error)) (err error) {
 	avail := InitialSequence
 	var next int64
 	claimed := false
+	handled := int64(0) // stored in the counters once per batch, and at the end
+	defer func() { w.counts().handled.Store(handled) }()
 	for {
 		if !claimed {
 			for {
@@ -74,11 +79,12 @@ func (w *worker[T]) run(ctx context.Context, ready func(error)) (err error) {
 				if f&flagHalted != 0 {
 					return nil
 				}
-				if f&flagSkip != 0 && w.barrier.skipped(next) {
+				if f&flagSkip != 0 && w.barrier.skip(next) {
 					claimed = false
 					continue
 				}
 			}
+			handled++
 			if err := w.handle(next); err != nil {
 				if err = w.failed(next, err); err != nil {
 					return err
@@ -87,6 +93,7 @@ func (w *worker[T]) run(ctx context.Context, ready func(error)) (err error) {
 			claimed = false
 			continue
 		}
+		w.counts().handled.Store(handled)
 		a, err := w.barrier.WaitFor(next)
 		if err != nil {
 			if end, err := w.waitFailed(w.handler, next-1, err); end {

@@ -20,6 +20,10 @@ const DefaultStall = 10 * time.Second
 // Options configures Run. The zero value is ready to use: DefaultStall and
 // the goroutine-leak check on.
 type Options struct {
+	// Watch, when not nil, is called with the Stats method of the run's
+	// bus once it is built, and the function it returns when the run
+	// ends: busstress -metrics exports each run's bus with it.
+	Watch func(stats func() bus.Stats) (unwatch func())
 	// Stall is how long nothing may move while work is pending before the
 	// run fails with a Progress violation and a goroutine dump; 0 means
 	// DefaultStall.
@@ -68,6 +72,9 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer r.cancel()
+	if opts.Watch != nil {
+		defer opts.Watch(r.b.Stats)()
+	}
 	start := time.Now()
 	if err := r.b.Start(); err != nil {
 		return rep, fmt.Errorf("stress: seed %d: Start: %w", s.Seed, err)

@@ -43,6 +43,13 @@ type config struct {
 	// pollSpin makes the bus ping-pong spin on Poll instead of waiting
 	// with Poller.Wait: another seam for experiments in tests.
 	pollSpin bool
+
+	metrics   string        // -metrics: the address to serve /metrics on
+	dashboard string        // -dashboard: the PNG file to draw the metrics into
+	sample    time.Duration // -sample: the dashboard's sampling interval
+	// watch, when not nil, exports a throughput run's bus until the
+	// function it returns is called (see watcher).
+	watch func(name string, stats func() bus.Stats) (unwatch func())
 }
 
 // plotFormats lists the extensions -plot accepts.
@@ -74,6 +81,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.yield, "yield", 0, "with -wait phased-backoff: how long to yield before parking (0: the default, 20µs)")
 	fs.DurationVar(&c.poll, "poll", 0, "with -wait phased-backoff: the longest pause between checks while spinning on a dense stream (0: the default, 1µs)")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the whole run to `FILE`, for go tool pprof")
+	fs.StringVar(&c.metrics, "metrics", "", "serve the throughput runs' bus metrics (Prometheus) on `ADDR`/metrics while they run, e.g. 127.0.0.1:9464")
+	fs.StringVar(&c.dashboard, "dashboard", "", "sample the bus metrics during the runs and draw the dashboard's four panels into `FILE.png`")
+	fs.DurationVar(&c.sample, "sample", 100*time.Millisecond, "with -dashboard: the sampling interval")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -148,6 +158,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if len(c.scenarios) == 0 {
 		return nil, fmt.Errorf("-scenarios %q: no scenario to run", scen)
+	}
+	if c.dashboard != "" && strings.ToLower(filepath.Ext(c.dashboard)) != ".png" {
+		return nil, fmt.Errorf("-dashboard %s: the file name must end in .png", c.dashboard)
+	}
+	if c.sample <= 0 {
+		return nil, fmt.Errorf("-sample %v: must be positive", c.sample)
 	}
 	if c.plot != "" {
 		if ext := strings.ToLower(filepath.Ext(c.plot)); !slices.Contains(plotFormats, ext) {

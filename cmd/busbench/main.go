@@ -12,7 +12,7 @@
 //	busbench [-duration D | -events N] [-count N] [-size SLOTS] [-wait KIND]
 //	         [-spin D] [-yield D] [-pad BYTES] [-batch N] [-profile layout.json] [-cpus A,B]
 //	         [-scenarios LIST] [-probe] [-json] [-plot FILE.svg|.png|.pdf]
-//	         [-cpuprofile FILE]
+//	         [-cpuprofile FILE] [-metrics ADDR] [-dashboard FILE.png [-sample D]]
 //
 // Scenarios (-scenarios takes a comma-separated subset):
 //
@@ -36,6 +36,13 @@
 // throughput scenarios run unpinned; the ping-pong pins its two goroutines
 // to two allowed CPUs (-cpus, or the first two).
 //
+// With -metrics ADDR, busbench serves each throughput run's bus on
+// http://ADDR/metrics while it runs (package bus/metrics, labelled
+// bus="SCENARIO"), for Prometheus or curl; with -dashboard FILE.png it
+// samples the same metrics and draws the four panels of the Grafana
+// dashboard in docs/grafana (lag per consumer, ring fill, producer waits
+// and handler failures per second) into FILE.png.
+//
 // Runs that last more than a second show a progress bar on stderr. busbench
 // is for comparing setups and machines; the bus package's testing.B
 // benchmarks are for benchstat.
@@ -48,6 +55,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 )
 
 func main() {
@@ -62,7 +70,7 @@ func main() {
 }
 
 // run is the whole command; main only maps its error to an exit status.
-func run(args []string, stdout, stderr io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) (err error) {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -77,6 +85,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-cpuprofile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if c.metrics != "" || c.dashboard != "" {
+		w, werr := startWatcher(c.metrics, c.dashboard != "", c.sample)
+		if werr != nil {
+			return werr
+		}
+		c.watch = w.watch
+		if w.srv != nil {
+			fmt.Fprintf(stderr, "busbench: serving metrics on http://%s/metrics\n", w.addr)
+		}
+		defer func() {
+			err = errors.Join(err, w.close())
+			if c.dashboard != "" && err == nil {
+				if err = w.sampler.writeDashboard(c.dashboard, "eventbus: busbench "+strings.Join(c.args, " ")); err != nil {
+					err = fmt.Errorf("-dashboard: %w", err)
+				}
+			}
+		}()
 	}
 	rep, err := runSuite(c, stderr)
 	if err != nil {

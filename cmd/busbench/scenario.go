@@ -91,6 +91,9 @@ func runBus(c *config, sc scenario.Scenario, batch int) (runStats, error) {
 		return runStats{}, err
 	}
 	cons := sc.Wire(x)
+	if c.watch != nil {
+		defer c.watch(sc.Name, x.Stats)()
+	}
 	if err := x.Start(); err != nil {
 		return runStats{}, err
 	}

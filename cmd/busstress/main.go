@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	busstress [-duration 1m] [-base SEED] [-stall 10s] [-failfast] [-v] [-progress=false]
+//	busstress [-duration 1m] [-base SEED] [-stall 10s] [-failfast] [-v] [-progress=false] [-metrics ADDR]
 //	busstress -seed SEED [-repeat N] [-v]
 //
 // It shows a progress bar on stderr (events moved, scenarios run, the
@@ -14,6 +14,8 @@
 // exits with status 1 if any scenario broke an invariant. A seed replays
 // its scenario: busstress -seed SEED -repeat 100 runs it a hundred times.
 // Build it with -race to run the scenarios under the race detector.
+// With -metrics ADDR it serves the running scenario's bus on
+// http://ADDR/metrics (package bus/metrics, labelled bus="seed-SEED").
 package main
 
 import (

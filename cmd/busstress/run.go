@@ -18,6 +18,7 @@ import (
 
 // config is what the flags say.
 type config struct {
+	metrics  string // -metrics: the address to serve /metrics on; empty for none
 	duration time.Duration
 	base     uint64
 	seed     uint64
@@ -37,6 +38,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if raceEnabled {
 		defStall *= 3
 	}
+	fs.StringVar(&c.metrics, "metrics", "", "serve the running scenario's bus metrics (Prometheus) on `ADDR`/metrics, e.g. 127.0.0.1:9464")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "how long to run scenarios")
 	fs.Uint64Var(&c.base, "base", 0, "the first seed to run, the next ones follow (default: from the clock)")
 	fs.Uint64Var(&c.seed, "seed", 0, "replay the scenario of this seed (-repeat times) instead of generating new ones")
@@ -158,12 +160,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if c.replay {
 		seed = c.seed
 	}
+	var srv *metricsServer
+	if c.metrics != "" {
+		if srv, err = serveMetrics(c.metrics); err != nil {
+			return err
+		}
+		defer srv.close()
+		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.addr)
+	}
 	for ctx.Err() == nil {
 		if c.replay && runs == c.repeat || !c.replay && runs > 0 && time.Now().After(deadline) {
 			break
 		}
 		s := stress.Generate(seed)
-		rep, err := stress.Run(ctx, s, stress.Options{Stall: c.stall})
+		opts := stress.Options{Stall: c.stall}
+		if srv != nil {
+			opts.Watch = srv.watch(s.Seed)
+		}
+		rep, err := stress.Run(ctx, s, opts)
 		runs++
 		var v *stress.Violation
 		failed := errors.As(err, &v)
