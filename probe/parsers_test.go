@@ -83,20 +83,20 @@ func TestParseStatusAllowed(t *testing.T) {
 }
 
 func TestParseDistance(t *testing.T) {
-	d, err := parseDistance("distance", []byte("10 21 31\n"))
+	d, err := parseDistance("distance", []byte("10 21 31\n"), 3)
 	if err != nil || !slices.Equal(d, []int{10, 21, 31}) {
 		t.Errorf("parseDistance = %v, %v", d, err)
 	}
-	for _, bad := range []string{"", "10 x", "0"} {
-		if _, err := parseDistance("distance", []byte(bad)); !errors.Is(err, ErrMalformed) {
+	for _, bad := range []string{"", "10 x", "0", "10 21 31 41"} {
+		if _, err := parseDistance("distance", []byte(bad), 3); !errors.Is(err, ErrMalformed) {
 			t.Errorf("parseDistance(%q) error = %v", bad, err)
 		}
 	}
 }
 
 func TestParseCache(t *testing.T) {
-	c, err := parseCache("index2", cacheFiles{level: []byte("2\n"), typ: []byte("Unified\n"), size: []byte("1280K\n"), line: []byte("64\n"), shared: []byte("0,16\n")})
-	if err != nil || c.Level != 2 || c.Type != "Unified" || c.Size != 1280<<10 || c.LineSize != 64 || c.SharedWith.String() != "0,16" {
+	c, err := parseCache("index2", cacheFiles{level: []byte("2\n"), typ: []byte("Unified\n"), size: []byte("1280K\n"), shared: []byte("0,16\n")})
+	if err != nil || c.Level != 2 || c.Type != "Unified" || c.Size != 1280<<10 || c.SharedWith.String() != "0,16" {
 		t.Errorf("parseCache = %+v, %v", c, err)
 	}
 	c, err = parseCache("index0", cacheFiles{level: []byte("1"), typ: []byte("Data")})
