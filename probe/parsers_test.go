@@ -33,7 +33,14 @@ func TestParseCPUMax(t *testing.T) {
 		{"50000 100000", 0.5, true},
 		{"200000", 2, true},
 		{"", 0, false},
-		{"max 0", 0, true},
+		{"max 0", 0, false},
+		{"max -5", 0, false},
+		{"max abc", 0, false},
+		{"50000 1", 0, false},
+		{"500 100000", 0, false},
+		{"150000 2000000", 0, false},
+		{"17592186044416 100000", 0, false},
+		{"1000 1000000", 0.001, true},
 		{"10 0", 0, false},
 		{"-5 100000", 0, false},
 		{"1 2 3", 0, false},
@@ -60,6 +67,11 @@ func TestParseCFSQuota(t *testing.T) {
 		{"50000", "50000", 1, true},
 		{"x", "100000", 0, false},
 		{"100", "0", 0, false},
+		{"-1", "0", 0, false},
+		{"-5", "100000", 0, false},
+		{"0", "100000", 0, false},
+		{"50000", "1", 0, false},
+		{"150000", "100000\n", 1.5, true},
 	}
 	for _, tt := range tests {
 		got, err := parseCFSQuota("q", []byte(tt.q), "p", []byte(tt.p))
