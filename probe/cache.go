@@ -91,7 +91,7 @@ func (fsys FS) readCaches(id int, n *notes) []Cache {
 		n.add(generic(fmt.Sprintf("%s/index*: not present; cache sizes and sharing from sysfs are unknown", name(dir)), id))
 		return nil
 	case err != nil:
-		n.add(generic(err.Error()+"; cache sizes and sharing from sysfs are unknown", id))
+		n.add(err.Error() + "; cache sizes and sharing from sysfs are unknown")
 		return nil
 	}
 	var out []Cache
@@ -112,7 +112,7 @@ func (fsys FS) readCaches(id int, n *notes) []Cache {
 			case isNotExist(err):
 				missing = append(missing, x.file)
 			case err != nil:
-				n.add(generic(err.Error(), id))
+				n.add(err.Error())
 				missing = append(missing, x.file)
 			default:
 				*x.dst = b

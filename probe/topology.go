@@ -84,7 +84,7 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 	readInt := func(rel string) (int, bool) {
 		b, err := fsys.readFile(path.Join(dir, rel))
 		if err != nil {
-			n.add(generic(err.Error(), id))
+			n.add(missingOnAll(err, id))
 			return 0, false
 		}
 		v, err := parseIntFile(name(path.Join(dir, rel)), b)
@@ -101,7 +101,7 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 		c.Core = v
 	}
 	if b, err := fsys.readFile(path.Join(dir, "topology/thread_siblings_list")); err != nil {
-		n.add(generic(err.Error(), id))
+		n.add(missingOnAll(err, id))
 	} else if s, err := parseSiblings(name(path.Join(dir, "topology/thread_siblings_list")), b, id); err != nil {
 		n.add(err.Error() + "; this CPU is taken as a core of its own")
 	} else {
@@ -114,10 +114,10 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 			n.add(err.Error())
 		}
 	} else if !isNotExist(err) {
-		n.add(generic(err.Error(), id))
+		n.add(err.Error())
 	}
 	if b, err := fsys.readFile(path.Join(dir, "cpufreq/scaling_governor")); !isNotExist(err) && err != nil {
-		n.add(generic(err.Error(), id))
+		n.add(err.Error())
 	} else if err == nil {
 		g := strings.TrimSpace(string(b))
 		if err := checkText(name(path.Join(dir, "cpufreq/scaling_governor")), "governor", g, maxGovernor); err != nil {
@@ -128,6 +128,16 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 	}
 	c.Caches = fsys.readCaches(id, n)
 	return c
+}
+
+// missingOnAll returns the note for an error reading a file of cpuN: for a
+// missing file, one about all CPUs (see generic); for any other, the
+// error, naming the CPU.
+func missingOnAll(err error, id int) string {
+	if isNotExist(err) {
+		return generic(err.Error(), id)
+	}
+	return err.Error()
 }
 
 // generic turns a message about cpuN into one about all CPUs, so that a
