@@ -214,9 +214,9 @@ func TestReadFollowsLinksInsideTheTree(t *testing.T) {
 func TestCgroupLineCannotLeaveTheTree(t *testing.T) {
 	base, root := damagedTree(t)
 	put(t, root, "proc/self/cgroup", "4:cpu,xx,../../../../../../outside:/\n")
-	// sys/fs/cgroup/../../../../../../outside, joined either way, climbs
-	// two or three levels out of base/a/b/root.
-	for _, dir := range []string{"a/outside", "outside"} {
+	// The controllers joined by "," ("cpu,xx,../../../../../../outside")
+	// climb one level out of base/a/b/root, the last one alone three.
+	for _, dir := range []string{"a/b/outside", "outside"} {
 		put(t, base, dir+"/cpu.cfs_quota_us", "4242000\n")
 		put(t, base, dir+"/cpu.cfs_period_us", "100000\n")
 	}

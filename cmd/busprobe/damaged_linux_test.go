@@ -96,14 +96,18 @@ var damagedTrees = []damaged{
 }
 
 // planted are the files outside each tree, below its base: where a link
-// leads (secret) and where the cgroup line with .. leads (a quota of 42.42
-// CPUs).
+// leads (secret) and where the cgroup line with .. leads, one, two or three
+// levels out of the root (a quota of 42.42 CPUs). The line's controllers
+// joined by "," climb one level from the root, so 40efa48 read the quota
+// in a/b/outside and -capture wrote it to x/y/outside.
 var planted = map[string]bool{
-	"secret":                      true,
-	"outside/cpu.cfs_quota_us":    true,
-	"outside/cpu.cfs_period_us":   true,
-	"a/outside/cpu.cfs_quota_us":  true,
-	"a/outside/cpu.cfs_period_us": true,
+	"secret":                        true,
+	"outside/cpu.cfs_quota_us":      true,
+	"outside/cpu.cfs_period_us":     true,
+	"a/outside/cpu.cfs_quota_us":    true,
+	"a/outside/cpu.cfs_period_us":   true,
+	"a/b/outside/cpu.cfs_quota_us":  true,
+	"a/b/outside/cpu.cfs_period_us": true,
 }
 
 // buildDamaged copies the kvm-epyc-2cpu fixture to base/a/b/root, plants
