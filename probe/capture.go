@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -14,6 +14,12 @@ import (
 // Capture copies the files the probe reads from src into the directory dst,
 // so that NewFS(dst) later reads the same machine: to send a topology in, or
 // to replay it in tests. dst must be absent or an empty directory.
+//
+// It copies what the probe read, as it read it: only regular files, each
+// within the probe's cap, and of /proc/cpuinfo only the beginning the
+// probe uses. Every file is written through an os.Root opened on dst, so
+// no path, whatever the source tree holds, can make Capture write outside
+// dst.
 //
 // Besides the kernel files it writes busprobe/cpuid.json (the cpuid facts,
 // which a replay cannot execute) and busprobe/gomaxprocs when src is live,
@@ -25,38 +31,46 @@ func Capture(src FS, dst string) ([]string, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %w", ErrBadRoot, err)
 	}
-	rec := &recorder{paths: map[string]bool{}}
-	r := src
+	r, done, err := src.open()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	rec := &recorder{files: map[string][]byte{}}
 	r.rec = rec
 	snap, err := r.Read()
 	if err != nil {
 		return nil, err
 	}
-	_, _ = r.readFile(fileCPUInfo)
+	_, _ = r.readPrefix(fileCPUInfo)
 	_, _ = r.readFile(fileStatus)
 
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRoot, err)
+	}
+	out, err := os.OpenRoot(dst)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRoot, err)
+	}
+	defer out.Close()
 	var written []string
 	write := func(rel string, data []byte) error {
-		p := filepath.Join(dst, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+		if err := out.MkdirAll(path.Dir(rel), 0o755); err != nil {
+			return fmt.Errorf("capturing %s: %w", name(rel), err)
 		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return err
+		if err := out.WriteFile(rel, data, 0o644); err != nil {
+			return fmt.Errorf("capturing %s: %w", name(rel), err)
 		}
 		written = append(written, rel)
 		return nil
 	}
 	for _, rel := range rec.list() {
-		b, err := os.ReadFile(filepath.Join(src.root, filepath.FromSlash(rel)))
-		if err != nil {
-			continue // absent on the source: absent in the capture too
-		}
+		b := rec.files[rel]
 		if rel == fileStatus {
 			b = allowedLines(b)
 		}
 		if err := write(rel, b); err != nil {
-			return written, fmt.Errorf("capturing %s: %w", name(rel), err)
+			return written, err
 		}
 	}
 	if src.live {

@@ -59,7 +59,12 @@ func writeTree(t *testing.T, files map[string]string) FS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fsys
+	open, done, err := fsys.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(done)
+	return open
 }
 
 func TestCgroupLayouts(t *testing.T) {

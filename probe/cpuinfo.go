@@ -16,8 +16,13 @@ type cpuInfo struct {
 	model      string
 	hypervisor bool // the "hypervisor" flag is set (x86)
 	lineSize   int  // clflush size (x86) or line_size of the L1 data cache (s390x)
-	processors int
+	processors int  // processor entries in the part of the file read
 }
+
+// maxModel bounds the vendor and model strings the probe takes from
+// /proc/cpuinfo and cpuid.json: an x86 brand string is 48 bytes, and the
+// names the kernel prints for other architectures are shorter.
+const maxModel = 128
 
 var armImplementers = map[string]string{
 	"0x41": "ARM", "0x42": "Broadcom", "0x43": "Cavium", "0x46": "Fujitsu", "0x48": "HiSilicon",
@@ -52,7 +57,7 @@ func parseCPUInfo(file string, data []byte) (cpuInfo, error) {
 		case k == "clflush size" && ci.lineSize == 0:
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return cpuInfo{}, fmt.Errorf("%w: %s: clflush size %q", ErrMalformed, file, v)
+				return cpuInfo{}, fmt.Errorf("%w: %s: clflush size %s", ErrMalformed, file, quote(v))
 			}
 			ci.lineSize = n
 		case k == "CPU implementer" && implementer == "":
@@ -66,7 +71,7 @@ func parseCPUInfo(file string, data []byte) (cpuInfo, error) {
 					if s, ok := strings.CutPrefix(f, "line_size="); ok {
 						n, err := strconv.Atoi(s)
 						if err != nil {
-							return cpuInfo{}, fmt.Errorf("%w: %s: line_size %q", ErrMalformed, file, s)
+							return cpuInfo{}, fmt.Errorf("%w: %s: line_size %s", ErrMalformed, file, quote(s))
 						}
 						ci.lineSize = n
 					}
@@ -86,6 +91,11 @@ func parseCPUInfo(file string, data []byte) (cpuInfo, error) {
 		}
 		if ci.model == "" {
 			ci.model = fmt.Sprintf("%s part %s", ci.vendor, part)
+		}
+	}
+	for _, x := range []struct{ what, v string }{{"vendor", ci.vendor}, {"model", ci.model}} {
+		if err := checkText(file, x.what, x.v, maxModel); err != nil {
+			return cpuInfo{}, err
 		}
 	}
 	if ci.arch == "" && ci.processors == 0 {

@@ -30,7 +30,23 @@
 // Files that are missing or malformed (containers, old kernels, non-Linux)
 // never make Read fail or panic: the affected facts stay unknown and Notes
 // says which file and what was assumed. Errors wrap ErrMalformed, ErrMissing,
-// ErrBadRoot, ErrUnsupported or ErrStalled and name the file or value.
+// ErrSkipped, ErrBadRoot, ErrUnsupported or ErrStalled and name the file or
+// value.
+//
+// The tree, and every path found in it (the cgroup lines of
+// /proc/self/cgroup), is untrusted input. Every file access goes through
+// one os.Root opened on the FS's root, which confines opens, symbolic
+// links included, to the tree; Capture writes only through an os.Root on
+// its target. Only regular files are read, at most 64 KiB of each (the
+// beginning of /proc/cpuinfo), so a named pipe, a device, a link out of
+// the tree or a huge file is a note, never a hang or a large allocation.
+// A value no kernel or processor produces (a cache line that is not a
+// power of two from 16 to 1024 bytes, a CFS period outside 1 ms..1 s, a
+// GOMAXPROCS below 1, a cpuset that does not parse) is a note naming the
+// file, the value and what was assumed instead. Parsing is linear in the
+// input and a CPU is looked up by index, so a machine of 65536 CPUs reads
+// as quickly as its files allow. An online CPU without a topology
+// directory is left out of OS.CPUs and of every plan.
 //
 // CPU lists use affinity.CPUSet, which parses and prints the kernel's
 // format ("0-3,8-11") and always yields CPUs in numeric order; the live

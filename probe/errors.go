@@ -13,6 +13,11 @@ var (
 	// absent, as in containers, on old kernels and on non-Linux systems.
 	// Such errors also wrap fs.ErrNotExist.
 	ErrMissing = errors.New("probe: missing file")
+	// ErrSkipped is wrapped by errors for a file the probe found but did
+	// not read: not a regular file (a named pipe, a device, a directory),
+	// larger than the probe's cap on one file, or reached through a link
+	// or a path that leads out of the root. The message says which.
+	ErrSkipped = errors.New("probe: file skipped")
 	// ErrBadRoot is returned by NewFS for a root that is not a readable
 	// directory.
 	ErrBadRoot = errors.New("probe: unreadable root")

@@ -1,5 +1,7 @@
 package probe
 
+import "fmt"
+
 // Fact is one value the probe found together with where it came from. Its
 // zero value is an unknown fact.
 type Fact[T any] struct {
@@ -27,19 +29,38 @@ type Conflict struct {
 	Text string `json:"text"`
 }
 
+// maxNotes bounds the notes of one snapshot. A tree broken in the same
+// way on every one of thousands of CPUs gives one note per file name (see
+// generic), but values differ from CPU to CPU; past this many, notes are
+// counted, not kept.
+const maxNotes = 100
+
 // notes collects one-line remarks about what could not be read, without
-// repeating the same remark.
+// repeating the same remark, and at most maxNotes of them.
 type notes struct {
-	seen map[string]bool
-	list []string
+	seen    map[string]bool
+	list    []string
+	dropped int
 }
 
 func (n *notes) add(s string) {
 	if n.seen == nil {
 		n.seen = map[string]bool{}
 	}
-	if !n.seen[s] {
+	switch {
+	case n.seen[s]:
+	case len(n.list) == maxNotes:
+		n.dropped++
+	default:
 		n.seen[s] = true
 		n.list = append(n.list, s)
 	}
+}
+
+// all returns the notes, with a last one counting those not kept.
+func (n *notes) all() []string {
+	if n.dropped > 0 {
+		return append(n.list, fmt.Sprintf("%d more notes not shown: the tree is broken in the same way in many places", n.dropped))
+	}
+	return n.list
 }

@@ -95,6 +95,11 @@ func parseCPUIDFacts(file string, data []byte) (CPUIDFacts, error) {
 	if f.GOARCH == "" {
 		return CPUIDFacts{}, fmt.Errorf("%w: %s: no goarch", ErrMalformed, file)
 	}
+	for _, x := range []struct{ what, v string }{{"goarch", f.GOARCH}, {"vendor", f.Vendor}, {"brand", f.Brand}, {"hypervisor", f.Hypervisor}} {
+		if err := checkText(file, x.what, x.v, maxModel); err != nil {
+			return CPUIDFacts{}, err
+		}
+	}
 	return f, nil
 }
 
@@ -151,16 +156,29 @@ func hardwareFromCPUInfo(ci cpuInfo) Hardware {
 	return h
 }
 
+// lineOrUnknown returns line, or 0 (unknown) with a note naming what
+// when it is not a cache line size hardware has.
+func lineOrUnknown(line int, what string, n *notes) int {
+	if line == 0 || validLine(line) {
+		return line
+	}
+	n.add(fmt.Sprintf("%s: cache line %d is not a power of two from %d to %d bytes; that source's line size is taken as unknown", what, line, minLine, maxLine))
+	return 0
+}
+
 // readHardware builds the hardware view: live cpuid for the live FS, else a
 // captured cpuid.json, else /proc/cpuinfo of the tree.
 func (fsys FS) readHardware(n *notes) Hardware {
 	if fsys.live {
-		h := hardwareFromCPUID(LiveCPUID(), "cpuid")
+		f := LiveCPUID()
+		f.CacheLine = lineOrUnknown(f.CacheLine, "cpuid", n)
+		h := hardwareFromCPUID(f, "cpuid")
 		if !h.Vendor.Known() && !h.CacheLine.Known() {
 			// No CPUID here (arm64 without it, s390x, ...): /proc/cpuinfo
 			// has the model at least.
-			if b, err := fsys.readFile(fileCPUInfo); err == nil {
+			if b, err := fsys.readPrefix(fileCPUInfo); err == nil {
 				if ci, err := parseCPUInfo(name(fileCPUInfo), b); err == nil {
+					ci.lineSize = lineOrUnknown(ci.lineSize, name(fileCPUInfo), n)
 					hi := hardwareFromCPUInfo(ci)
 					hi.Arch = h.Arch
 					return hi
@@ -173,19 +191,26 @@ func (fsys FS) readHardware(n *notes) Hardware {
 	if b, err := fsys.readFile(fileCPUID); err == nil {
 		f, err := parseCPUIDFacts(name(fileCPUID), b)
 		if err == nil {
+			f.CacheLine = lineOrUnknown(f.CacheLine, name(fileCPUID), n)
 			return hardwareFromCPUID(f, "captured cpuid ("+fileCPUID+")")
 		}
 		n.add(err.Error())
+	} else if !isNotExist(err) {
+		n.add(err.Error())
 	}
-	b, err := fsys.readFile(fileCPUInfo)
-	if err != nil {
+	b, err := fsys.readPrefix(fileCPUInfo)
+	if isNotExist(err) {
 		n.add("no " + name(fileCPUID) + " or " + name(fileCPUInfo) + " in the tree; the hardware view is empty")
 		return Hardware{}
 	}
-	ci, err := parseCPUInfo(name(fileCPUInfo), b)
+	var ci cpuInfo
+	if err == nil {
+		ci, err = parseCPUInfo(name(fileCPUInfo), b)
+	}
 	if err != nil {
-		n.add(err.Error())
+		n.add(err.Error() + "; the hardware view is empty")
 		return Hardware{}
 	}
+	ci.lineSize = lineOrUnknown(ci.lineSize, name(fileCPUInfo), n)
 	return hardwareFromCPUInfo(ci)
 }

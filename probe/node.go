@@ -20,13 +20,21 @@ type Node struct {
 	Distances []int `json:"distances,omitempty"`
 }
 
-// parseDistance parses a nodeN/distance file: distances separated by spaces.
-func parseDistance(file string, data []byte) ([]int, error) {
+// maxNodes is the most NUMA nodes the probe reads: the kernel's largest
+// MAX_NUMNODES (NODES_SHIFT = 10).
+const maxNodes = 1024
+
+// parseDistance parses a nodeN/distance file: distances separated by
+// spaces, one for each of at most nodes nodes.
+func parseDistance(file string, data []byte, nodes int) ([]int, error) {
 	var out []int
 	for _, f := range strings.Fields(string(data)) {
+		if len(out) == nodes {
+			return nil, fmt.Errorf("%w: %s: more distances than the %d nodes", ErrMalformed, file, nodes)
+		}
 		d, err := strconv.Atoi(f)
 		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("%w: %s: %q is not a distance", ErrMalformed, file, f)
+			return nil, fmt.Errorf("%w: %s: %s is not a distance", ErrMalformed, file, quote(f))
 		}
 		out = append(out, d)
 	}
@@ -40,18 +48,22 @@ func parseDistance(file string, data []byte) ([]int, error) {
 // without NUMA support have no such directory; they give a note and no
 // nodes, and the caller treats the machine as one node.
 func (fsys FS) readNodes(n *notes) []Node {
-	dirs := fsys.glob("sys/devices/system/node/node[0-9]*")
-	if len(dirs) == 0 {
-		fsys.rec.add("sys/devices/system/node")
-		n.add("/sys/devices/system/node/node*: not present; treating the machine as one NUMA node")
+	const dir = "sys/devices/system/node"
+	ids, err := fsys.numbered(dir, "node")
+	switch {
+	case isNotExist(err) || (err == nil && len(ids) == 0):
+		n.add(name(dir) + "/node*: not present; treating the machine as one NUMA node")
+		return nil
+	case err != nil:
+		n.add(err.Error() + "; treating the machine as one NUMA node")
+		return nil
+	case len(ids) > maxNodes:
+		n.add(fmt.Sprintf("%s/node*: %d nodes, more than the kernel's %d; treating the machine as one NUMA node", name(dir), len(ids), maxNodes))
 		return nil
 	}
 	var out []Node
-	for _, d := range dirs {
-		id, err := strconv.Atoi(strings.TrimPrefix(path.Base(d), "node"))
-		if err != nil {
-			continue
-		}
+	for _, id := range ids {
+		d := dir + "/node" + strconv.Itoa(id)
 		nd := Node{ID: id}
 		if s, err := fsys.readCPUList(path.Join(d, "cpulist")); err != nil {
 			n.add(err.Error())
@@ -60,21 +72,12 @@ func (fsys FS) readNodes(n *notes) []Node {
 		}
 		if b, err := fsys.readFile(path.Join(d, "distance")); err != nil {
 			n.add(err.Error())
-		} else if dist, err := parseDistance(name(path.Join(d, "distance")), b); err != nil {
+		} else if dist, err := parseDistance(name(path.Join(d, "distance")), b, len(ids)); err != nil {
 			n.add(err.Error())
 		} else {
 			nd.Distances = dist
 		}
 		out = append(out, nd)
 	}
-	sortNodes(out)
 	return out
-}
-
-func sortNodes(ns []Node) {
-	for i := 1; i < len(ns); i++ {
-		for j := i; j > 0 && ns[j].ID < ns[j-1].ID; j-- {
-			ns[j], ns[j-1] = ns[j-1], ns[j]
-		}
-	}
 }

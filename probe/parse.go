@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/eventbus/eventbus/affinity"
 )
@@ -24,7 +26,7 @@ func parseIntFile(file string, data []byte) (int, error) {
 	s := string(bytes.TrimSpace(data))
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s: %q is not an integer", ErrMalformed, file, s)
+		return 0, fmt.Errorf("%w: %s: %s is not an integer", ErrMalformed, file, quote(s))
 	}
 	return n, nil
 }
@@ -44,7 +46,7 @@ func parseSize(file string, data []byte) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 1<<40/mult {
-		return 0, fmt.Errorf("%w: %s: %q is not a size", ErrMalformed, file, strings.TrimSpace(string(data)))
+		return 0, fmt.Errorf("%w: %s: %s is not a size", ErrMalformed, file, quote(strings.TrimSpace(string(data))))
 	}
 	return n * mult, nil
 }
@@ -58,4 +60,28 @@ func formatSize(n int) string {
 		return strconv.Itoa(n>>10) + "K"
 	}
 	return strconv.Itoa(n)
+}
+
+// checkText checks that s, the value of what in file, is at most limit
+// bytes of printable UTF-8: the names the probe prints (a processor's
+// model, a governor) are short, and a report should not print a hostile
+// one. Its error wraps ErrMalformed.
+func checkText(file, what, s string, limit int) error {
+	if len(s) > limit {
+		return fmt.Errorf("%w: %s: %s of %d bytes, longer than the %d a kernel or processor gives", ErrMalformed, file, what, len(s), limit)
+	}
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return fmt.Errorf("%w: %s: %s %s is not printable", ErrMalformed, file, what, quote(s))
+	}
+	return nil
+}
+
+// quote quotes s for a message, cut after 40 bytes, so that a huge or
+// hostile file does not make a huge note.
+func quote(s string) string {
+	const limit = 40
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%q... (%d bytes)", s[:limit], len(s))
 }

@@ -237,8 +237,7 @@ func coresSharing(s *Snapshot, cpus affinity.CPUSet) int {
 
 // core is one physical core the planner may use.
 type core struct {
-	cpu      int             // the CPU chosen on this core
-	others   affinity.CPUSet // its SMT siblings, left idle
+	cpu      int // the CPU chosen on this core
 	isolated bool
 	hasCPU0  bool
 	node     int
@@ -261,9 +260,18 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 	var p cpuPlan
 	need := opt.Producers + opt.Consumers
 	usable := s.Usable()
-	eligible := usable
+	var described []int
+	for _, c := range s.OS.CPUs {
+		if c.ID >= 0 && c.ID <= affinity.MaxCPU {
+			described = append(described, c.ID)
+		}
+	}
+	eligible := usable.Intersect(affinity.NewCPUSet(described...))
+	if unknown := usable.Difference(eligible); !unknown.IsEmpty() {
+		why("cpus", "usable CPUs %s left out: sysfs describes neither their cores nor their caches", unknown)
+	}
 	if e := s.OS.Efficiency.Value; !e.IsEmpty() {
-		if rest := usable.Difference(e); !rest.IsEmpty() {
+		if rest := eligible.Difference(e); !rest.IsEmpty() {
 			eligible = rest
 			why("cpus", "efficiency cores %s excluded: a bus thread there runs at a fraction of a performance core's speed", e)
 		}
@@ -314,10 +322,12 @@ func planCPUs(s *Snapshot, opt Options, why func(string, string, ...any)) cpuPla
 			parts = append(parts, "tickless (nohz_full)")
 		}
 		parts = append(parts, "a physical core of its own")
-		if idle := c.others.Intersect(usable); !idle.IsEmpty() {
+		sib, _ := s.CPU(cpu)
+		others := sib.Siblings.Difference(affinity.NewCPUSet(cpu))
+		if idle := others.Intersect(usable); !idle.IsEmpty() {
 			parts = append(parts, fmt.Sprintf("SMT sibling %s left idle", idle))
 		}
-		if busy := c.others.Difference(usable); !busy.IsEmpty() {
+		if busy := others.Difference(usable); !busy.IsEmpty() {
 			parts = append(parts, fmt.Sprintf("SMT sibling %s is outside the usable CPUs and may run other work", busy))
 		}
 		if c.llcSize > 0 && min(need, len(p.domain)) > 1 {
@@ -365,6 +375,7 @@ func lastLevel(c CPU) (Cache, bool) {
 func collectCores(s *Snapshot, eligible affinity.CPUSet) []core {
 	byKey := map[string]*core{}
 	var order []string
+	var llcs setNames
 	isolated := s.OS.Isolated.Value
 	for _, id := range eligible.CPUs() {
 		c, ok := s.CPU(id)
@@ -376,7 +387,7 @@ func collectCores(s *Snapshot, eligible affinity.CPUSet) []core {
 		if !seen {
 			k = &core{cpu: id, node: max(c.Node, 0), isolated: isolated.Contains(id)}
 			if l, found := lastLevel(c); found {
-				k.llc, k.llcSize, k.llcLevel = l.SharedWith.String(), l.Size, l.Level
+				k.llc, k.llcSize, k.llcLevel = llcs.name(l.SharedWith), l.Size, l.Level
 			} else if c.Package >= 0 {
 				k.llc = fmt.Sprintf("package %d", c.Package)
 			}
@@ -389,12 +400,43 @@ func collectCores(s *Snapshot, eligible affinity.CPUSet) []core {
 	}
 	var out []core
 	for _, key := range order {
-		k := byKey[key]
-		c, _ := s.CPU(k.cpu)
-		k.others = c.Siblings.Difference(affinity.NewCPUSet(k.cpu))
-		out = append(out, *k)
+		out = append(out, *byKey[key])
 	}
 	return out
+}
+
+// setNames names CPU sets, equal sets alike, for grouping. Printing a set
+// takes time linear in its CPUs, and on a large machine thousands of cores
+// have the same last-level cache set, so a set equal to one named before
+// (among the last few of its size) takes that one's name without being
+// printed again.
+type setNames struct {
+	bySize map[int][]namedSet
+}
+
+type namedSet struct {
+	set  affinity.CPUSet
+	name string
+}
+
+// recent is how many sets of one size setNames compares a set with before
+// printing it: real machines have a handful of cache domains of one size.
+const recent = 4
+
+func (x *setNames) name(s affinity.CPUSet) string {
+	if x.bySize == nil {
+		x.bySize = map[int][]namedSet{}
+	}
+	n := s.Len()
+	same := x.bySize[n]
+	for i := len(same) - 1; i >= max(0, len(same)-recent); i-- {
+		if same[i].set.Equal(s) {
+			return same[i].name
+		}
+	}
+	name := s.String()
+	x.bySize[n] = append(same[max(0, len(same)-recent+1):], namedSet{s, name})
+	return name
 }
 
 // chooseDomain picks the L3/NUMA domain best suited to need threads (most

@@ -1,21 +1,33 @@
 package probe
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
+	"slices"
 
 	"github.com/eventbus/eventbus/affinity"
 )
 
 const (
-	fileHostname   = "proc/sys/kernel/hostname"
 	fileGOMAXPROCS = "busprobe/gomaxprocs"
 )
+
+// parseGOMAXPROCS parses a captured busprobe/gomaxprocs: the runtime's
+// GOMAXPROCS, which is at least 1.
+func parseGOMAXPROCS(file string, data []byte) (int, error) {
+	v, err := parseIntFile(file, data)
+	if err != nil {
+		return 0, err
+	}
+	if v < 1 {
+		return 0, fmt.Errorf("%w: %s: GOMAXPROCS %d is not positive", ErrMalformed, file, v)
+	}
+	return v, nil
+}
 
 // Snapshot is everything the probe read about a machine and the process
 // on it, in three views. Read returns one; it is plain data.
@@ -52,7 +64,9 @@ type OSView struct {
 	// CacheLine is the largest coherency_line_size of a data or unified
 	// cache.
 	CacheLine Fact[int] `json:"cache_line"`
-	// CPUs describes each online CPU, in CPU order.
+	// CPUs describes each online CPU that has a topology directory in
+	// sysfs, in CPU order. An online CPU without one is known only by its
+	// number: it is left out here, and out of every plan.
 	CPUs []CPU `json:"cpus"`
 	// Nodes describes the NUMA nodes, in node order; empty when sysfs has
 	// no NUMA information.
@@ -96,25 +110,33 @@ func (s *Snapshot) Usable() affinity.CPUSet {
 	return u
 }
 
-// CPU returns the sysfs description of cpu and whether there is one.
+// CPU returns the sysfs description of cpu and whether there is one. It
+// looks cpu up by binary search, so s.OS.CPUs must be in CPU order, as
+// Read returns it.
 func (s *Snapshot) CPU(cpu int) (CPU, bool) {
-	for _, c := range s.OS.CPUs {
-		if c.ID == cpu {
-			return c, true
-		}
+	if i, ok := cpuIndex(s.OS.CPUs, cpu); ok {
+		return s.OS.CPUs[i], true
 	}
 	return CPU{}, false
+}
+
+// cpuIndex returns the index of cpu in cpus, which are in CPU order, and
+// whether it is there.
+func cpuIndex(cpus []CPU, cpu int) (int, bool) {
+	return slices.BinarySearchFunc(cpus, cpu, func(c CPU, id int) int { return cmp.Compare(c.ID, id) })
 }
 
 // Read reads the three views from fs. It fails only when the root cannot
 // be read at all; everything that is missing or malformed below it becomes
 // a note, and the views hold what could be known.
 func (fsys FS) Read() (*Snapshot, error) {
-	if fsys.root == "" {
-		return nil, fmt.Errorf("%w: FS has no root; use NewFS or NewDefaultFS", ErrBadRoot)
-	}
-	if _, err := os.ReadDir(fsys.root); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadRoot, err)
+	if fsys.dir == nil {
+		open, done, err := fsys.open()
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		fsys = open
 	}
 	var n notes
 	s := &Snapshot{Root: fsys.root}
@@ -122,44 +144,50 @@ func (fsys FS) Read() (*Snapshot, error) {
 	s.OS = fsys.readOS(&n)
 	s.Process = fsys.readProcess(&n, s.OS.Online)
 	s.Conflicts = conflicts(s)
-	s.Notes = n.list
+	s.Notes = n.all()
 	return s, nil
 }
+
+// cpuRoot is the directory of the per-CPU directories cpuN.
+const cpuRoot = "sys/devices/system/cpu"
 
 func (fsys FS) readOS(n *notes) OSView {
 	var v OSView
 	if b, err := fsys.readFile(fileHostname); err == nil {
-		v.Hostname = known(strings.TrimSpace(string(b)), name(fileHostname))
+		if h, err := parseHostname(name(fileHostname), b); err == nil {
+			v.Hostname = known(h, name(fileHostname))
+		} else {
+			n.add(err.Error() + "; the host name is unknown")
+		}
 	} else if fsys.live {
 		if h, err := os.Hostname(); err == nil {
 			v.Hostname = known(h, "os.Hostname")
 		}
 	}
+	ids, dirErr := fsys.numbered(cpuRoot, "cpu")
+	if dirErr != nil && !isNotExist(dirErr) {
+		n.add(dirErr.Error())
+	}
+	dirs := affinity.NewCPUSet(ids...)
 	var err error
 	if v.Online, err = fsys.readCPUList(fileOnline); err != nil {
-		dirs := fsys.glob("sys/devices/system/cpu/cpu[0-9]*")
-		var ids []int
-		for _, d := range dirs {
-			if id, err := strconv.Atoi(strings.TrimPrefix(d, "sys/devices/system/cpu/cpu")); err == nil && id <= affinity.MaxCPU {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > 0 {
-			v.Online = known(affinity.NewCPUSet(ids...), "derived: /sys/devices/system/cpu/cpu* directories")
+		if !dirs.IsEmpty() {
+			v.Online = known(dirs, "derived: /sys/devices/system/cpu/cpu* directories")
 			n.add(err.Error() + "; assuming every cpuN directory is online")
 		} else {
 			n.add(err.Error() + "; no per-CPU topology is known")
 		}
 	}
 	for _, x := range []struct {
-		dst  *Fact[affinity.CPUSet]
-		file string
-		what string
+		dst   *Fact[affinity.CPUSet]
+		file  string
+		parse func(string, []byte) (affinity.CPUSet, error)
+		what  string
 	}{
-		{&v.Isolated, fileIsolated, "no CPU is known to be isolated"},
-		{&v.NohzFull, fileNohzFull, "no CPU is known to run tickless"},
+		{&v.Isolated, fileIsolated, parseCPUListFile, "no CPU is known to be isolated"},
+		{&v.NohzFull, fileNohzFull, parseNohzFull, "no CPU is known to run tickless"},
 	} {
-		f, err := fsys.readCPUList(x.file)
+		f, err := fsys.readSet(x.file, x.parse)
 		if err != nil {
 			if !isNotExist(err) || x.file == fileIsolated {
 				n.add(err.Error() + "; " + x.what)
@@ -168,13 +196,27 @@ func (fsys FS) readOS(n *notes) OSView {
 		}
 		*x.dst = f
 	}
+	var unknown []int
 	for _, id := range v.Online.Value.CPUs() {
-		v.CPUs = append(v.CPUs, fsys.readCPU(id, n))
+		if !dirs.Contains(id) {
+			unknown = append(unknown, id)
+			continue
+		}
+		cpu, done := fsys.within(cpuDir(id))
+		if cpu.isDir(cpuDir(id) + "/topology") {
+			v.CPUs = append(v.CPUs, cpu.readCPU(id, n))
+		} else {
+			unknown = append(unknown, id)
+		}
+		done()
+	}
+	if len(unknown) > 0 {
+		n.add(fmt.Sprintf("/sys/devices/system/cpu/cpuN/topology: not present for online CPUs %s; nothing is known of their cores and caches, so no bus thread is planned on them", affinity.NewCPUSet(unknown...)))
 	}
 	v.Nodes = fsys.readNodes(n)
 	for _, nd := range v.Nodes {
-		for i := range v.CPUs {
-			if nd.CPUs.Contains(v.CPUs[i].ID) {
+		for _, id := range nd.CPUs.CPUs() {
+			if i, ok := cpuIndex(v.CPUs, id); ok {
 				v.CPUs[i].Node = nd.ID
 			}
 		}
@@ -234,9 +276,13 @@ func (fsys FS) readProcess(n *notes, online Fact[affinity.CPUSet]) Process {
 	if fsys.live {
 		p.GOMAXPROCS = known(runtime.GOMAXPROCS(0), "runtime")
 	} else if b, err := fsys.readFile(fileGOMAXPROCS); err == nil {
-		if v, err := parseIntFile(name(fileGOMAXPROCS), b); err == nil && v > 0 {
+		if v, err := parseGOMAXPROCS(name(fileGOMAXPROCS), b); err == nil {
 			p.GOMAXPROCS = known(v, "captured runtime ("+fileGOMAXPROCS+")")
+		} else {
+			n.add(err.Error() + "; using Go's default from the allowed CPUs and the CPU quota")
 		}
+	} else if !isNotExist(err) {
+		n.add(err.Error() + "; using Go's default from the allowed CPUs and the CPU quota")
 	}
 	if !p.GOMAXPROCS.Known() {
 		// Go's default since 1.25: the allowed CPUs, capped by the

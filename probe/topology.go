@@ -52,6 +52,28 @@ func (c CPU) Cache(level int) (Cache, bool) {
 	return Cache{}, false
 }
 
+// maxGovernor is the longest cpufreq governor name (CPUFREQ_NAME_LEN less
+// its NUL).
+const maxGovernor = 15
+
+// maxSMT is the most hardware threads a core has on any processor Linux
+// runs on (POWER's SMT8).
+const maxSMT = 8
+
+// parseSiblings parses a cpuN/topology/thread_siblings_list: the hardware
+// threads of CPU id's core, which the kernel always lists with id among
+// them, and never more than maxSMT. Anything else wraps ErrMalformed.
+func parseSiblings(file string, data []byte, id int) (affinity.CPUSet, error) {
+	s, err := parseCPUListFile(file, data)
+	if err != nil {
+		return affinity.CPUSet{}, err
+	}
+	if !s.Contains(id) || s.Len() > maxSMT {
+		return affinity.CPUSet{}, fmt.Errorf("%w: %s: %s is not up to %d threads including CPU %d", ErrMalformed, file, quote(strings.TrimSpace(string(data))), maxSMT, id)
+	}
+	return s, nil
+}
+
 func cpuDir(id int) string { return "sys/devices/system/cpu/cpu" + strconv.Itoa(id) }
 
 // readCPU reads the topology, capacity, governor and caches of one CPU.
@@ -62,7 +84,7 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 	readInt := func(rel string) (int, bool) {
 		b, err := fsys.readFile(path.Join(dir, rel))
 		if err != nil {
-			n.add(generic(err.Error(), id))
+			n.add(missingOnAll(err, id))
 			return 0, false
 		}
 		v, err := parseIntFile(name(path.Join(dir, rel)), b)
@@ -78,10 +100,12 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 	if v, ok := readInt("topology/core_id"); ok {
 		c.Core = v
 	}
-	if s, err := fsys.readCPUList(path.Join(dir, "topology/thread_siblings_list")); err != nil {
-		n.add(generic(err.Error(), id))
+	if b, err := fsys.readFile(path.Join(dir, "topology/thread_siblings_list")); err != nil {
+		n.add(missingOnAll(err, id))
+	} else if s, err := parseSiblings(name(path.Join(dir, "topology/thread_siblings_list")), b, id); err != nil {
+		n.add(err.Error() + "; this CPU is taken as a core of its own")
 	} else {
-		c.Siblings = s.Value
+		c.Siblings = s
 	}
 	if b, err := fsys.readFile(path.Join(dir, "cpu_capacity")); err == nil {
 		if v, err := parseIntFile(name(path.Join(dir, "cpu_capacity")), b); err == nil {
@@ -89,12 +113,31 @@ func (fsys FS) readCPU(id int, n *notes) CPU {
 		} else {
 			n.add(err.Error())
 		}
+	} else if !isNotExist(err) {
+		n.add(err.Error())
 	}
-	if b, err := fsys.readFile(path.Join(dir, "cpufreq/scaling_governor")); err == nil {
-		c.Governor = strings.TrimSpace(string(b))
+	if b, err := fsys.readFile(path.Join(dir, "cpufreq/scaling_governor")); !isNotExist(err) && err != nil {
+		n.add(err.Error())
+	} else if err == nil {
+		g := strings.TrimSpace(string(b))
+		if err := checkText(name(path.Join(dir, "cpufreq/scaling_governor")), "governor", g, maxGovernor); err != nil {
+			n.add(generic(err.Error(), id) + "; the governor is taken as unknown")
+		} else {
+			c.Governor = g
+		}
 	}
 	c.Caches = fsys.readCaches(id, n)
 	return c
+}
+
+// missingOnAll returns the note for an error reading a file of cpuN: for a
+// missing file, one about all CPUs (see generic); for any other, the
+// error, naming the CPU.
+func missingOnAll(err error, id int) string {
+	if isNotExist(err) {
+		return generic(err.Error(), id)
+	}
+	return err.Error()
 }
 
 // generic turns a message about cpuN into one about all CPUs, so that a
