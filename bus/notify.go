@@ -18,9 +18,21 @@ import (
 // waits on the cursor runs an asymmetric fence between its increment and
 // its re-read, which restores the same guarantee. Parkers that wait on
 // consumers' sequences (stored sequentially consistently) need no fence.
+//
+// A parked goroutine takes a while to be scheduled and unpark, and every
+// advance meanwhile would take the lock to send it a wake-up it already
+// has. So wakeAll, having sent one to every parked goroutine, sets woken,
+// and wake skips wakeAll while it is set; park clears it (under the lock,
+// after registering, before incrementing waiters). An advancer that reads
+// woken set therefore read it after the wakeAll that set it, which took
+// the lock after every parker whose clearing it could have missed had
+// registered: each of those holds a wake-up, and re-checks its sequence
+// after it (a parker that then misses the advance parks again, clearing
+// woken first, and the argument above applies to its re-read).
 type notifier struct {
 	fence   bool // the cursor is published with release stores (next to waiters, which Publish reads too); set at construction
 	waiters atomic.Int32
+	woken   atomic.Bool // every parked goroutine has been sent a wake-up since the last park
 	mu      sync.Mutex
 	parked  []chan struct{}
 }
@@ -29,11 +41,18 @@ type notifier struct {
 // of leaving it out (see TestBlockingWaitLosesNoWakeUp).
 var parkFence = heavyFence
 
+// parkClear is clearWoken, in a variable so that a test can plant the bug
+// of leaving it out (see TestStaleWokenLosesWakeUps).
+var parkClear = clearWoken
+
+func clearWoken(n *notifier) { n.woken.Store(false) }
+
 // park registers c to be woken. onCursor says the parker waits on the
 // cursor, and so may need the fence.
 func (n *notifier) park(c chan struct{}, onCursor bool) {
 	n.mu.Lock()
 	n.parked = append(n.parked, c)
+	parkClear(n)
 	n.mu.Unlock()
 	n.waiters.Add(1)
 	if n.fence && onCursor {
@@ -56,10 +75,12 @@ func (n *notifier) unpark(c chan struct{}) {
 	n.mu.Unlock()
 }
 
-// wake wakes every parked goroutine if there is any. It is the only part of
-// the wait machinery on the publish path.
+// wake wakes every parked goroutine if there is any that has not been sent
+// a wake-up since it parked. It is the only part of the wait machinery on
+// the publish path: one load when nobody is parked, two while the parked
+// goroutines have yet to run.
 func (n *notifier) wake() {
-	if n.waiters.Load() != 0 {
+	if n.waiters.Load() != 0 && !n.woken.Load() {
 		n.wakeAll()
 	}
 }
@@ -72,6 +93,7 @@ func (n *notifier) wakeAll() {
 		default:
 		}
 	}
+	n.woken.Store(true)
 	n.mu.Unlock()
 }
 

@@ -32,55 +32,80 @@ func TestBlockingWaitLosesNoWakeUp(t *testing.T) {
 	}
 	for _, multi := range []bool{false, true} {
 		t.Run(fmt.Sprintf("multi=%v", multi), func(t *testing.T) {
-			const size = 8
-			var seqr interface {
-				Next(int) (int64, int64, error)
-				Publish(int64, int64) error
-				NewBarrier(...*Sequence) *Barrier
-				AddGatingSequences(...*Sequence)
-				Halt()
-			}
-			opt := WithWaitStrategy(&BlockingWait{})
-			if multi {
-				seqr, _ = NewMultiProducerSequencer(size, opt)
-			} else {
-				seqr, _ = NewSingleProducerSequencer(size, opt)
-			}
-			ring, _ := NewRing[int64](size, 64)
-			var acked atomic.Int64
-			acked.Store(-1)
-			h := HandlerFunc[int64](func(_ *int64, seq int64, _ bool) error {
-				acked.Store(seq)
-				return nil
-			})
-			p, _ := NewBatchEventProcessor(ring, seqr.NewBarrier(), h, ProcessorConfig{})
-			seqr.AddGatingSequences(p.Sequence())
-			done := make(chan error, 1)
-			go func() { done <- p.Run(context.Background()) }()
-			defer func() {
-				seqr.Halt()
-				if err := <-done; err != nil {
-					t.Error(err)
-				}
-			}()
-			for i := int64(0); i < int64(n); i++ {
-				lo, hi, err := seqr.Next(1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seqr.Publish(lo, hi)
-				deadline := time.Now().Add(5 * time.Second)
-				for spins := 0; acked.Load() < i; spins++ {
-					if spins%1024 == 1023 {
-						if time.Now().After(deadline) {
-							t.Fatalf("event %d not handled after 5s (last handled %d): a lost wake-up", i, acked.Load())
-						}
-						runtime.Gosched()
-					}
-				}
+			if err := handOneAtATime(multi, n, 5*time.Second); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
+}
+
+// TestStaleWokenLosesWakeUps plants the bug of a park that leaves the
+// notifier's woken flag set (see notifier): publishers then skip the
+// wake-up of every goroutine parked after the first one was woken, and
+// handOneAtATime must report a lost wake-up.
+func TestStaleWokenLosesWakeUps(t *testing.T) {
+	parkClear = func(*notifier) {}
+	defer func() { parkClear = clearWoken }()
+	for _, multi := range []bool{false, true} {
+		if err := handOneAtATime(multi, 3000, 200*time.Millisecond); err == nil {
+			t.Errorf("multi=%v: no lost wake-up with the woken flag never cleared", multi)
+		}
+	}
+}
+
+// handOneAtATime publishes n events one at a time to a BlockingWait
+// consumer, each once the previous one is handled, and returns an error
+// naming the first event not handled within deadline.
+func handOneAtATime(multi bool, n int, deadline time.Duration) error {
+	const size = 8
+	var seqr interface {
+		Next(int) (int64, int64, error)
+		Publish(int64, int64) error
+		NewBarrier(...*Sequence) *Barrier
+		AddGatingSequences(...*Sequence)
+		Halt()
+	}
+	opt := WithWaitStrategy(&BlockingWait{})
+	if multi {
+		seqr, _ = NewMultiProducerSequencer(size, opt)
+	} else {
+		seqr, _ = NewSingleProducerSequencer(size, opt)
+	}
+	ring, _ := NewRing[int64](size, 64)
+	var acked atomic.Int64
+	acked.Store(-1)
+	h := HandlerFunc[int64](func(_ *int64, seq int64, _ bool) error {
+		acked.Store(seq)
+		return nil
+	})
+	p, _ := NewBatchEventProcessor(ring, seqr.NewBarrier(), h, ProcessorConfig{})
+	seqr.AddGatingSequences(p.Sequence())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	err := func() error {
+		for i := int64(0); i < int64(n); i++ {
+			lo, hi, err := seqr.Next(1)
+			if err != nil {
+				return err
+			}
+			seqr.Publish(lo, hi)
+			end := time.Now().Add(deadline)
+			for spins := 0; acked.Load() < i; spins++ {
+				if spins%1024 == 1023 {
+					if time.Now().After(end) {
+						return fmt.Errorf("event %d not handled after %v (last handled %d): a lost wake-up", i, deadline, acked.Load())
+					}
+					runtime.Gosched()
+				}
+			}
+		}
+		return nil
+	}()
+	seqr.Halt()
+	if runErr := <-done; runErr != nil && err == nil {
+		err = runErr
+	}
+	return err
 }
 
 func TestRelaxedPublishingMatchesThePlatform(t *testing.T) {

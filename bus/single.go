@@ -129,11 +129,12 @@ func (s *SingleProducerSequencer) awaitCapacity(ctx context.Context, wrap int64,
 // returns an error wrapping ErrInvalid that names both ranges.
 func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
 	// The fast path, free of calls: a valid range, published, with nobody
-	// parked to wake.
+	// parked to wake (or every parked goroutine woken already; see
+	// notifier).
 	bad := lo != s.pub+1 || hi < lo || hi > s.next || faultsEnabled
 	if !bad {
 		s.publishRange(hi)
-		if s.notify.waiters.Load() == 0 {
+		if s.notify.waiters.Load() == 0 || s.notify.woken.Load() {
 			return nil
 		}
 	}
