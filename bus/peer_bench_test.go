@@ -1,0 +1,178 @@
+package bus_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/eventbus/eventbus/bus"
+)
+
+// The Go peers' workload (issue 17): producers write an int64 into each
+// slot, one consumer sums the slots with one OnBatch call per run of
+// events, on rings of 1024 and 65536 slots, publishing one event or 16 per
+// claim. BenchmarkPeerWorkload puts the Bus API (path=bus: Publish and
+// PublishBatch) beside the sequencer it wraps (path=raw: Next, a write
+// through Ring.Get, Publish, and a BatchEventProcessor), so that the
+// Bus-to-raw ratio is measured in one run; BenchmarkPeerWorkloadMulti is
+// the multi-producer Bus against a channel with one and three producers.
+// Run them interleaved:
+//
+//	go test -c -o /tmp/bus.test ./bus; cd bus
+//	for i in 1 2 3 4 5 6; do /tmp/bus.test -test.run '^$' -test.bench PeerWorkload -test.benchtime 300ms; done | benchstat -col /path -
+
+// sum64 adds up the int64 events it is given, one call per run of events.
+type sum64 struct{ sum int64 }
+
+func (h *sum64) OnEvent(ev *int64, _ int64, _ bool) error {
+	h.sum += *ev
+	return nil
+}
+
+func (h *sum64) OnBatch(evs []int64, _ int64, _ bool) (int, error) {
+	sum := h.sum
+	for _, v := range evs {
+		sum += v
+	}
+	h.sum = sum
+	return len(evs), nil
+}
+
+func BenchmarkPeerWorkload(b *testing.B) {
+	for _, ring := range []int{1024, 65536} {
+		for _, batch := range []int{1, 16} {
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=raw", ring, batch), func(b *testing.B) { benchPeerRaw(b, ring, batch) })
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=bus", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, batch, 1) })
+		}
+	}
+}
+
+func BenchmarkPeerWorkloadMulti(b *testing.B) {
+	for _, ring := range []int{1024, 65536} {
+		for _, producers := range []int{1, 3} {
+			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=channel", ring, producers), func(b *testing.B) { benchPeerChannel(b, ring, producers) })
+			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=bus", ring, producers), func(b *testing.B) { benchPeerBus(b, ring, 1, producers) })
+		}
+	}
+}
+
+// benchPeerRaw is the workload on the single-producer sequencer, a Ring
+// and a BatchEventProcessor, without a Bus.
+func benchPeerRaw(b *testing.B, size, batch int) {
+	ring, err := bus.NewRing[int64](size, bus.DefaultPad())
+	if err != nil {
+		b.Fatal(err)
+	}
+	seqr, err := bus.NewSingleProducerSequencer(size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &sum64{}
+	p, err := bus.NewBatchEventProcessor(ring, seqr.NewBarrier(), bus.Handler[int64](h), bus.ProcessorConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seqr.AddGatingSequences(p.Sequence())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := p.Run(b.Context()); err != nil {
+			b.Error(err)
+		}
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; {
+		lo, hi, err := seqr.Next(min(batch, b.N-i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for s := lo; s <= hi; s++ {
+			*ring.Get(s) = int64(i)
+			i++
+		}
+		seqr.Publish(lo, hi)
+	}
+	for p.Sequence().Load() < int64(b.N-1) {
+	}
+	b.StopTimer()
+	seqr.Halt()
+	wg.Wait()
+	check(b, "raw", h.sum, want(b.N))
+}
+
+// benchPeerBus is the workload on a Bus: producers goroutines (a
+// multi-producer bus when more than one) each Publish (batch 1) or
+// PublishBatch their share of b.N events.
+func benchPeerBus(b *testing.B, size, batch, producers int) {
+	opts := []bus.Option{bus.WithSize(size)}
+	if producers > 1 {
+		opts = append(opts, bus.WithMultiProducer())
+	}
+	x, err := bus.New[int64](opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &sum64{}
+	g := x.HandleEventsWith(h)
+	if err := x.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N, producers, func(n int) {
+		var err error
+		if batch == 1 {
+			for i := 0; i < n && err == nil; i++ {
+				err = x.Publish(func(e *int64, _ int64) { *e = int64(i) })
+			}
+		} else {
+			for i := 0; i < n && err == nil; {
+				err = x.PublishBatch(min(batch, n-i), func(e *int64, _ int64) { *e = int64(i); i++ })
+			}
+		}
+		if err != nil {
+			b.Error(err)
+		}
+	})
+	leaf := g.Sequences()[0]
+	for leaf.Load() < int64(b.N-1) {
+	}
+	b.StopTimer()
+	x.Halt()
+	if err := x.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	var sum int64
+	for _, n := range shares(b.N, producers) {
+		sum += want(int(n))
+	}
+	check(b, "bus", h.sum, sum)
+}
+
+// benchPeerChannel is the workload on a buffered channel of size values.
+func benchPeerChannel(b *testing.B, size, producers int) {
+	c := make(chan int64, size)
+	done := make(chan int64)
+	go func() {
+		var s int64
+		for v := range c {
+			s += v
+		}
+		done <- s
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N, producers, func(n int) {
+		for i := range n {
+			c <- int64(i)
+		}
+	})
+	close(c)
+	got := <-done
+	b.StopTimer()
+	var sum int64
+	for _, n := range shares(b.N, producers) {
+		sum += want(int(n))
+	}
+	check(b, "channel", got, sum)
+}
