@@ -210,6 +210,15 @@ func parseCPUPair(s string) ([]int, error) {
 
 // busOptions returns the options every bus of the run is built with.
 func (c *config) busOptions(multi bool) []bus.Option {
+	opts := []bus.Option{bus.WithSize(c.size), bus.WithPad(c.pad), bus.WithWaitStrategy(c.waitStrategy())}
+	if multi {
+		opts = append(opts, bus.WithMultiProducer())
+	}
+	return opts
+}
+
+// waitStrategy returns a new wait strategy as the flags and profile say.
+func (c *config) waitStrategy() bus.WaitStrategy {
 	ws, err := bus.NewWaitStrategy(c.wait)
 	if err != nil {
 		panic(err) // unreachable: c.wait was validated
@@ -220,11 +229,7 @@ func (c *config) busOptions(multi bool) []bus.Option {
 	if c.waitFn != nil {
 		ws = c.waitFn()
 	}
-	opts := []bus.Option{bus.WithSize(c.size), bus.WithPad(c.pad), bus.WithWaitStrategy(ws)}
-	if multi {
-		opts = append(opts, bus.WithMultiProducer())
-	}
-	return opts
+	return ws
 }
 
 // limit says when a producer stops: after n events, or at deadline when n

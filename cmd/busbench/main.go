@@ -21,7 +21,11 @@
 //	multicast  1 producer, 3 consumers each seeing every event
 //	diamond    1 producer, 2 consumers in parallel, then 1 that joins them
 //	seq2, seq3 2 or 3 producers (a multi-producer bus), 1 consumer
-//	pingpong   round-trip latency: raw CAS, bus, channel
+//	busraw     the Bus API against the raw sequencer path it wraps: one
+//	           producer writes an int64 per slot, one OnBatch consumer sums
+//	           (the Go peers' workload); bus/raw is the time-per-event ratio
+//	pingpong   round-trip latency: raw CAS, bus, channel; the bus's median
+//	           and p99 over the raw ones
 //
 // Each throughput run is repeated -count times; the runs of one repetition
 // (channel, bus publishing one event at a time, bus publishing -batch events

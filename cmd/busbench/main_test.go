@@ -36,7 +36,8 @@ func TestTable(t *testing.T) {
 		"busbench: ", "load average", "3000 events per run",
 		"unicast 1P→1C", "pipeline 1P→3C", "multicast 1P→3C", "diamond 1P→3C", "sequencer 2P→1C", "sequencer 3P→1C",
 		"bus/chan", "batch/chan", "allocs/ev",
-		"clock only", "raw CAS (core to core)", "raw slot+cursor (2 lines)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
+		"Bus API against the raw sequencer", "raw Next/Publish", "bus/raw time",
+		"p99/raw", "clock only", "raw CAS (core to core)", "raw slot+cursor (2 lines)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -45,7 +46,7 @@ func TestTable(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	out, _, err := runArgs(t, "-json", "-scenarios", "unicast,seq3,pingpong", "-batch", "8")
+	out, _, err := runArgs(t, "-json", "-scenarios", "unicast,seq3,busraw,pingpong", "-batch", "8")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +72,24 @@ func TestJSON(t *testing.T) {
 	if r.Scenarios[1].Producers != 3 || r.Scenarios[1].Consumers != 1 {
 		t.Errorf("seq3 has %d producers and %d consumers", r.Scenarios[1].Producers, r.Scenarios[1].Consumers)
 	}
+	if b := r.BusRaw; b == nil {
+		t.Error("no busraw result")
+	} else {
+		for name, impl := range map[string]Impl{"raw": b.Raw, "bus": b.Bus, "raw batch": b.RawBatch, "bus batch": b.BusBatch} {
+			if impl.Events != 3000 || len(impl.Runs) != 1 || impl.EventsPerSec <= 0 {
+				t.Errorf("busraw %s: %+v, want 3000 events in 1 run", name, impl)
+			}
+		}
+		if b.BusBatch.Batch != 8 || b.BusToRaw.Median <= 0 || b.BatchToRaw.Median <= 0 {
+			t.Errorf("busraw: batch %d, ratios %v %v", b.BusBatch.Batch, b.BusToRaw, b.BatchToRaw)
+		}
+	}
 	p := r.PingPong
 	if p == nil {
 		t.Fatal("no pingpong result")
+	}
+	if p.BusToRaw.Median <= 0 || p.BusToRawP99.Median <= 0 {
+		t.Errorf("pingpong ratios: median %v, p99 %v", p.BusToRaw, p.BusToRawP99)
 	}
 	for name, l := range map[string]Latency{"raw": p.Raw, "two lines": p.TwoLines, "bus": p.Bus, "channel": p.Channel} {
 		if l.Count != 3000 || l.Median <= 0 || l.Median > l.P99 || l.P99 > l.Max {

@@ -14,8 +14,9 @@ import (
 )
 
 // scenarioNames lists what -scenarios accepts, in the order they run:
-// package scenario's table, then the ping-pong.
-var scenarioNames = append(tableNames(), "pingpong")
+// package scenario's table, the Bus API against the raw sequencer, then
+// the ping-pong.
+var scenarioNames = append(tableNames(), "busraw", "pingpong")
 
 func tableNames() []string {
 	var names []string

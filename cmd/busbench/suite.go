@@ -26,6 +26,7 @@ type Report struct {
 	LoadStart string           `json:"loadavg_start"`
 	LoadEnd   string           `json:"loadavg_end"`
 	Scenarios []ScenarioResult `json:"scenarios,omitempty"`
+	BusRaw    *BusRawResult    `json:"bus_vs_raw,omitempty"`
 	PingPong  *PingPongResult  `json:"pingpong,omitempty"`
 	ElapsedNS int64            `json:"elapsed_ns"`
 }
@@ -110,10 +111,11 @@ type PingPongResult struct {
 	// on two lines (see pingTwoLines): the floor for the bus.
 	TwoLines Latency `json:"raw_two_lines"`
 	// BusToRaw, ChannelToRaw and TwoLinesToRaw compare medians within each
-	// repetition.
+	// repetition, BusToRawP99 the bus's p99 with the raw p99.
 	TwoLinesToRaw Ratio `json:"two_lines_to_raw_median"`
 	BusToRaw      Ratio `json:"bus_to_raw_median"`
 	ChannelToRaw  Ratio `json:"channel_to_raw_median"`
+	BusToRawP99   Ratio `json:"bus_to_raw_p99"`
 	// Probe is probe.Measure's figure for the same pair, when asked for.
 	Probe *probe.PairLatency `json:"probe,omitempty"`
 
@@ -191,7 +193,11 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 		}
 	}
 	ping := slices.Contains(c.scenarios, "pingpong")
+	busRaw := slices.Contains(c.scenarios, "busraw")
 	pg := &progress{w: stderr, start: start, total: 3 * c.count * len(todo)}
+	if busRaw {
+		pg.total += 4 * c.count
+	}
 	if ping {
 		pg.total += 4 * c.count
 		if c.probe {
@@ -205,6 +211,13 @@ func runSuite(c *config, stderr io.Writer) (*Report, error) {
 			return nil, err
 		}
 		r.Scenarios = append(r.Scenarios, res)
+	}
+	if busRaw {
+		br, err := runBusRaw(c, pg)
+		if err != nil {
+			return nil, err
+		}
+		r.BusRaw = br
 	}
 	if ping {
 		pp, err := runPingPong(c, pg)
@@ -271,9 +284,9 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 	for _, n := range names {
 		res.hists[n] = newHistogram()
 	}
-	var busR, chanR, twoR []float64
+	var busR, chanR, twoR, busP99 []float64
 	for range c.count {
-		var med [5]float64
+		var med, p99 [5]float64
 		for i, f := range funcs {
 			h, err := runPing(c, p, f)
 			if err != nil {
@@ -284,15 +297,17 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 			}
 			res.hists[names[i]].Merge(h)
 			med[i] = float64(h.ValueAtQuantile(50))
+			p99[i] = float64(h.ValueAtQuantile(99))
 		}
 		busR = append(busR, med[2]/med[1])
+		busP99 = append(busP99, p99[2]/p99[1])
 		chanR = append(chanR, med[3]/med[1])
 		twoR = append(twoR, med[4]/med[1])
 	}
 	res.TwoLines, res.TwoLinesToRaw = summarize(res.hists["twolines"]), newRatio(twoR)
 	res.Clock = summarize(res.hists["clock"])
 	res.Raw, res.Bus, res.Channel = summarize(res.hists["raw"]), summarize(res.hists["bus"]), summarize(res.hists["channel"])
-	res.BusToRaw, res.ChannelToRaw = newRatio(busR), newRatio(chanR)
+	res.BusToRaw, res.ChannelToRaw, res.BusToRawP99 = newRatio(busR), newRatio(chanR), newRatio(busP99)
 	if c.probe && p.pinned {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
