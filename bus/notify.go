@@ -80,7 +80,17 @@ func (n *notifier) unpark(c chan struct{}) {
 // the publish path: one load when nobody is parked, two while the parked
 // goroutines have yet to run.
 func (n *notifier) wake() {
-	if n.waiters.Load() != 0 && !n.woken.Load() {
+	if n.waiters.Load() != 0 {
+		n.wakeUnwoken()
+	}
+}
+
+// wakeUnwoken is wake's slow path. It is kept out of line so that wake
+// inlines into the publish paths (go build -gcflags=-m=2).
+//
+//go:noinline
+func (n *notifier) wakeUnwoken() {
+	if !n.woken.Load() {
 		n.wakeAll()
 	}
 }
