@@ -54,7 +54,6 @@ func Generate(seed uint64) Scenario {
 			total = min(total, 4*s.RingSize)
 		}
 	}
-	s.Events = max(1, total/s.Producers)
 
 	if r.IntN(4) == 0 {
 		s.SlowEvery = 1 + r.IntN(200)
@@ -62,6 +61,17 @@ func Generate(seed uint64) Scenario {
 			s.SlowFor = time.Duration(10+r.IntN(200)) * time.Microsecond
 		}
 	}
+	total = total * eventScale(s) / scaleUnit
+	switch {
+	case s.SlowEvery == 0:
+	case s.Wait == bus.WaitBusySpin && s.goroutines() > s.GOMAXPROCS:
+		// A slow handler that sleeps or yields hands its P to a spinner
+		// for a whole preemption slice.
+		total = min(total, maxSpinSlows*s.SlowEvery)
+	case s.SlowFor > 0:
+		total = min(total, maxSleeps*s.SlowEvery)
+	}
+	s.Events = max(1, total/s.Producers)
 
 	// Failing handlers in a third of the scenarios, never in a poller.
 	if fallible := s.fallible(); len(fallible) > 0 && r.IntN(3) == 0 {
@@ -138,4 +148,56 @@ func generateGraph(r *rand.Rand) (string, []Stage) {
 		}
 		return "mixed", st
 	}
+}
+
+// Event counts are drawn from 200 to 4000 and then sized for what an event
+// costs in the scenario's configuration: cheap scenarios move many events,
+// costly ones do not take the run's time. Profiles of the suite show that
+// the time of a run goes into the bus's waits, not into the checks (under
+// 2% of CPU, with or without the race detector): an event costs about
+// 0.1µs (2 to 4µs under the race detector) with blocking or backoff waits
+// in a ring of 256 slots or more, where 4000 events are over in a
+// millisecond or two of setup; and 40 to 100µs (300µs under the race
+// detector) where yielding or sleeping consumers share a ring of 8 slots or
+// fewer with their producers, who hand over every few events.
+const (
+	// scaleUnit is eventScale's denominator: a scale of scaleUnit keeps the
+	// drawn count.
+	scaleUnit = 4
+	// maxSleeps bounds the sleeps of each slow handler: a sleep of 10µs
+	// takes 50µs to a millisecond, whatever it asks for.
+	maxSleeps = 128
+	// maxSpinSlows bounds the slow events of each handler where busy
+	// spinners outnumber the Ps.
+	maxSpinSlows = 4
+)
+
+// eventScale returns by how much, in quarters, s's drawn event count is
+// scaled (see scaleUnit). Busy-spin scenarios are sized where they are
+// drawn; slow handlers and pollers of a multi-producer bus are never scaled
+// up.
+func eventScale(s Scenario) int {
+	if s.Wait == bus.WaitBusySpin {
+		return scaleUnit
+	}
+	scale := 16 * scaleUnit // 256 slots or more
+	switch {
+	case s.RingSize <= 8:
+		scale = scaleUnit
+	case s.RingSize <= 128:
+		scale = 4 * scaleUnit
+	}
+	// Yielding and sleeping waits hand over through the scheduler and the
+	// timer: an event costs them about four times what it costs the
+	// others in a ring of the same size.
+	if s.Wait == bus.WaitYielding || s.Wait == bus.WaitSleeping {
+		scale /= 4
+	}
+	// A poller on a multi-producer bus reads the published flag of every
+	// slot up to the cursor on each Poll: its events cost more the larger
+	// the ring, as do those of slow handlers.
+	if s.SlowEvery > 0 || s.Multi && s.pollers() > 0 {
+		scale = min(scale, scaleUnit)
+	}
+	return scale
 }
