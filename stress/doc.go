@@ -30,6 +30,14 @@
 // scenarios move many events, and costly ones, still drawn as often, do
 // not take the run's time.
 //
+// # Profiles
+//
+// GenerateOn draws a scenario on a given layout, the one a machine profile
+// (package affinity, written by busprobe -o) chose: its pad, ring size and
+// wait strategy, with every other dimension drawn around them. Run it with
+// Options.Profile, and its consumers and producers are pinned to the CPUs
+// of the profile's plan: the bus is checked as it will run in production.
+//
 // # Invariants
 //
 // Every event carries its producer, the producer's counter and a check word,
@@ -81,10 +89,13 @@
 // go test ./stress runs about three seconds of scenarios from seed 1, plus
 // deterministic tests of the blocking and timeout wait strategies and of the
 // shutdown paths under testing/synctest. Give the race detector a longer
-// budget, and a fresh base seed for new coverage on every run:
+// budget, and a fresh base seed for new coverage on every run; -v prints
+// the events moved and the scenarios run:
 //
-//	go test -race ./stress -run TestScenarios -stress.budget=2m -stress.base=$RANDOM -timeout 5m
+//	go test -race ./stress -run TestScenarios -stress.budget=2m -stress.base=$RANDOM -timeout 5m -v
 //
-// For soak tests, go run ./cmd/busstress -duration 1h shows a progress bar
-// and exits non-zero on any violation.
+// Add -stress.profile=FILE to run every scenario on a machine profile. For
+// soak tests, go run ./cmd/busstress -duration 1h shows progress, prints a
+// report (-json for a machine) when it ends or is interrupted, and exits
+// non-zero on any violation.
 package stress

@@ -9,7 +9,18 @@ import (
 
 // Generate returns the scenario for seed. The same seed gives the same
 // scenario in every process and on every platform (math/rand/v2's PCG).
-func Generate(seed uint64) Scenario {
+func Generate(seed uint64) Scenario { return generate(seed, nil) }
+
+// GenerateOn returns the scenario for seed on layout l, as in a profile
+// that busprobe wrote: its pad, ring size and wait strategy are l's, and
+// every other dimension (graph, producers, publish mode, batches, slow and
+// failing handlers, ending) is drawn from the seed around them, as by
+// Generate. Run it with Options.Profile set to the profile of l. The same
+// seed and layout give the same scenario everywhere.
+func GenerateOn(seed uint64, l bus.Layout) Scenario { return generate(seed, &l) }
+
+// generate draws the scenario for seed; a non-nil l fixes its layout.
+func generate(seed uint64, l *bus.Layout) Scenario {
 	r := rand.New(rand.NewPCG(seed, 0x5eed_b05_5b05_5eed))
 	s := Scenario{Seed: seed}
 	// Producers: one or two most often, up to eight.
@@ -30,12 +41,18 @@ func Generate(seed uint64) Scenario {
 	} else {
 		s.RingSize = 1 << (1 + r.IntN(12)) // 2..4096
 	}
+	if l != nil {
+		s.RingSize = l.RingSize
+	}
 	s.MaxBatch = 1
 	if s.Publish == PublishBatch || s.Publish == PublishTryBatch || s.Publish == PublishNext {
 		s.MaxBatch = 1 + r.IntN(min(s.RingSize, 32))
 	}
 	kinds := bus.WaitKinds()
 	s.Wait = kinds[r.IntN(len(kinds))]
+	if l != nil {
+		s.Pad, s.Wait = l.PadBytes, l.Wait
+	}
 	if r.IntN(3) == 0 {
 		s.BatchLimit = 1 + r.IntN(8)
 	}
