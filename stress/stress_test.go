@@ -54,7 +54,7 @@ func TestScenarios(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d scenarios (seeds %d to %d), %d events moved in %v", runs, *base, seed-1, moved, d)
+	t.Logf("%d events moved in %d scenarios (seeds %d to %d) in %v", moved, runs, *base, seed-1, time.Since(deadline.Add(-d)).Round(time.Millisecond))
 }
 
 // runSeed runs the scenario of seed, on prof's layout and plan if prof is
