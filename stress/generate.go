@@ -197,18 +197,20 @@ func eventScale(s Scenario) int {
 	if s.Wait == bus.WaitBusySpin {
 		return scaleUnit
 	}
-	scale := 16 * scaleUnit // 256 slots or more
+	// By ring size: 8 slots or fewer, 16 to 128, 256 or more. Yielding and
+	// sleeping waits hand over through the scheduler and the timer: an
+	// event costs them several times what it costs the others in a ring
+	// of the same size.
+	scales := [3]int{scaleUnit, 8 * scaleUnit, 32 * scaleUnit}
+	if s.Wait == bus.WaitYielding || s.Wait == bus.WaitSleeping {
+		scales = [3]int{scaleUnit / 4, scaleUnit, 4 * scaleUnit}
+	}
+	scale := scales[2]
 	switch {
 	case s.RingSize <= 8:
-		scale = scaleUnit
+		scale = scales[0]
 	case s.RingSize <= 128:
-		scale = 4 * scaleUnit
-	}
-	// Yielding and sleeping waits hand over through the scheduler and the
-	// timer: an event costs them about four times what it costs the
-	// others in a ring of the same size.
-	if s.Wait == bus.WaitYielding || s.Wait == bus.WaitSleeping {
-		scale /= 4
+		scale = scales[1]
 	}
 	// A poller on a multi-producer bus reads the published flag of every
 	// slot up to the cursor on each Poll: its events cost more the larger
