@@ -12,7 +12,7 @@ func ExampleGenerate() {
 	fmt.Println(stress.Generate(42))
 	fmt.Println(stress.Generate(42).Consumers())
 	// Output:
-	// seed=42 pool[pool*4 > handlers*1] producers=2(multi) publish events=51376 ring=256 wait=phased-backoff procs=1 batchlimit=4 policy=stop end=drain
+	// seed=42 pool[pool*4 > handlers*1] producers=2(multi) publish events=1605 ring=256 wait=phased-backoff procs=1 batchlimit=4 policy=stop end=drain
 	// [s0.pool s1.h0]
 }
 

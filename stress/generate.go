@@ -191,8 +191,8 @@ const (
 
 // eventScale returns by how much, in quarters, s's drawn event count is
 // scaled (see scaleUnit). Busy-spin scenarios are sized where they are
-// drawn; slow handlers and pollers of a multi-producer bus are never scaled
-// up.
+// drawn; slow handlers, and on a multi-producer bus pollers and batch
+// limits, are never scaled up.
 func eventScale(s Scenario) int {
 	if s.Wait == bus.WaitBusySpin {
 		return scaleUnit
@@ -212,10 +212,13 @@ func eventScale(s Scenario) int {
 	case s.RingSize <= 128:
 		scale = scales[1]
 	}
-	// A poller on a multi-producer bus reads the published flag of every
-	// slot up to the cursor on each Poll: its events cost more the larger
-	// the ring, as do those of slow handlers.
-	if s.SlowEvery > 0 || s.Multi && s.pollers() > 0 {
+	// On a multi-producer bus a consumer reads the published flag of every
+	// slot up to the cursor each time it waits: a poller on each Poll, a
+	// processor after each batch. Where a poll breaks early or a batch
+	// limit cuts batches short, an event costs in proportion to the ring's
+	// size (100µs in a ring of 4096 under the race detector). Slow
+	// handlers cost what they sleep.
+	if s.SlowEvery > 0 || s.Multi && (s.pollers() > 0 || s.BatchLimit > 0) {
 		scale = min(scale, scaleUnit)
 	}
 	return scale
