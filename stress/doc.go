@@ -23,14 +23,14 @@
 // times that where yielding or sleeping consumers share a ring of a few
 // slots with their producers, or where busy spinners outnumber the Ps and
 // hand over in 10ms preemption slices. So the event count, drawn from 200
-// to 4000, is sized for the scenario's configuration: up to 32 times more
-// in rings of 256 slots or more, a quarter for yielding and sleeping waits
-// on rings of 8 slots or fewer, a few ring-fulls for busy spinners that
-// outnumber the Ps, at most 128 sleeps for each slow handler, and no more
-// for pollers and batch limits on a multi-producer bus (their consumers
-// rescan the ring's published flags every few events). Cheap scenarios
-// move many events, and costly ones, still drawn as often, do not take the
-// run's time.
+// to 4000, is sized for the scenario's configuration: up to 64 times more
+// (at most 131072) in rings of 256 slots or more, a quarter for yielding
+// and sleeping waits on rings of 8 slots or fewer, a few ring-fulls for
+// busy spinners that outnumber the Ps, at most 128 sleeps for each slow
+// handler, and no more for pollers and batch limits on a multi-producer
+// bus (their consumers rescan the ring's published flags every few
+// events). Cheap scenarios move many events, and costly ones, still drawn
+// as often, do not take the run's time.
 //
 // # Profiles
 //

@@ -78,7 +78,7 @@ func generate(seed uint64, l *bus.Layout) Scenario {
 			s.SlowFor = time.Duration(10+r.IntN(200)) * time.Microsecond
 		}
 	}
-	total = total * eventScale(s) / scaleUnit
+	total = min(total*eventScale(s)/scaleUnit, maxEvents)
 	switch {
 	case s.SlowEvery == 0:
 	case s.Wait == bus.WaitBusySpin && s.goroutines() > s.GOMAXPROCS:
@@ -181,6 +181,9 @@ const (
 	// scaleUnit is eventScale's denominator: a scale of scaleUnit keeps the
 	// drawn count.
 	scaleUnit = 4
+	// maxEvents bounds the events of a scenario, so that none takes more
+	// than a few seconds under the race detector.
+	maxEvents = 1 << 17
 	// maxSleeps bounds the sleeps of each slow handler: a sleep of 10µs
 	// takes 50µs to a millisecond, whatever it asks for.
 	maxSleeps = 128
@@ -201,7 +204,7 @@ func eventScale(s Scenario) int {
 	// sleeping waits hand over through the scheduler and the timer: an
 	// event costs them several times what it costs the others in a ring
 	// of the same size.
-	scales := [3]int{scaleUnit, 8 * scaleUnit, 32 * scaleUnit}
+	scales := [3]int{scaleUnit, 8 * scaleUnit, 64 * scaleUnit}
 	if s.Wait == bus.WaitYielding || s.Wait == bus.WaitSleeping {
 		scales = [3]int{scaleUnit / 4, scaleUnit, 4 * scaleUnit}
 	}
