@@ -24,6 +24,7 @@ type report struct {
 	Plan               *affinity.Plan `json:"plan,omitempty"`    // the profile's pinning
 	Race               bool           `json:"race"`
 	GoVersion          string         `json:"go_version"`
+	Replay             bool           `json:"replay"` // -seed: the same seed, -repeat times
 	FirstSeed          uint64         `json:"first_seed"`
 	LastSeed           uint64         `json:"last_seed"`
 	Scenarios          int64          `json:"scenarios"`
@@ -48,7 +49,7 @@ type failure struct {
 }
 
 func newReport(c config, p *affinity.Profile) *report {
-	r := &report{Race: raceEnabled, GoVersion: runtime.Version(), FirstSeed: c.base}
+	r := &report{Race: raceEnabled, GoVersion: runtime.Version(), Replay: c.replay, FirstSeed: c.base}
 	if c.replay {
 		r.FirstSeed = c.seed
 	}
@@ -123,15 +124,15 @@ func (r *report) rates(elapsed time.Duration) {
 func (r *report) print(w io.Writer) {
 	race := ""
 	if r.Race {
-		race = ", race detector on"
+		race = " (race detector on)"
 	}
 	seeds := fmt.Sprintf("seeds %d to %d", r.FirstSeed, r.LastSeed)
-	if r.FirstSeed == r.LastSeed {
+	if r.Replay {
 		seeds = fmt.Sprintf("seed %d", r.FirstSeed)
 	}
-	fmt.Fprintf(w, "busstress: %d scenarios, %d events moved (%.0f events/s, %.0f scenarios/min), %d violations in %v; %s%s\n",
+	fmt.Fprintf(w, "busstress: %d scenarios, %d events moved (%.0f events/s, %.0f scenarios/min), %d violations in %v%s; %s\n",
 		r.Scenarios, r.Moved, r.EventsPerSecond, r.ScenariosPerMinute, r.Violations,
-		time.Duration(r.Elapsed*float64(time.Second)).Round(time.Millisecond), seeds, race)
+		time.Duration(r.Elapsed*float64(time.Second)).Round(time.Millisecond), race, seeds)
 	fmt.Fprintf(w, "busstress: memory: RSS %s at the end, %s at most\n", mib(r.RSS), mib(r.PeakRSS))
 	if r.Profile != "" {
 		fmt.Fprintf(w, "busstress: on profile %s: pad %d, ring %d, wait %s, producers on %v, consumers on %v\n",
