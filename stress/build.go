@@ -6,18 +6,27 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
-// newRun builds the bus s describes, its consumers (the handlers of its
-// processors and pool workers, and its pollers) and its producers, none of
-// them started.
-func newRun(ctx context.Context, s Scenario) (*run, error) {
-	wait, err := bus.NewWaitStrategy(s.Wait)
-	if err != nil {
-		return nil, err
+// newRun builds the bus s describes, on profile p if it is not nil, its
+// consumers (the handlers of its processors and pool workers, and its
+// pollers) and its producers, none of them started.
+func newRun(ctx context.Context, s Scenario, p *affinity.Profile) (*run, error) {
+	opts := []bus.Option{bus.WithBatchLimit(s.BatchLimit)}
+	if p != nil {
+		opts = append(opts, affinity.WithProfile(p))
+	} else {
+		wait, err := bus.NewWaitStrategy(s.Wait)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, bus.WithSize(s.RingSize), bus.WithWaitStrategy(wait))
+		if s.Pad != 0 {
+			opts = append(opts, bus.WithPad(s.Pad))
+		}
 	}
-	opts := []bus.Option{bus.WithSize(s.RingSize), bus.WithWaitStrategy(wait), bus.WithBatchLimit(s.BatchLimit)}
 	if s.Multi {
 		opts = append(opts, bus.WithMultiProducer())
 	}
@@ -31,6 +40,9 @@ func newRun(ctx context.Context, s Scenario) (*run, error) {
 		return nil, fmt.Errorf("stress: seed %d: %w", s.Seed, err)
 	}
 	r := &run{s: s, b: b, trigger: make(chan struct{}), hook: seeHook}
+	if p != nil {
+		r.plan = &p.Affinity
+	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	names := s.Consumers()
 	newConsumer := func(ordered bool, deps []*consumer) *consumer {

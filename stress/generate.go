@@ -9,7 +9,18 @@ import (
 
 // Generate returns the scenario for seed. The same seed gives the same
 // scenario in every process and on every platform (math/rand/v2's PCG).
-func Generate(seed uint64) Scenario {
+func Generate(seed uint64) Scenario { return generate(seed, nil) }
+
+// GenerateOn returns the scenario for seed on layout l, as in a profile
+// that busprobe wrote: its pad, ring size and wait strategy are l's, and
+// every other dimension (graph, producers, publish mode, batches, slow and
+// failing handlers, ending) is drawn from the seed around them, as by
+// Generate. Run it with Options.Profile set to the profile of l. The same
+// seed and layout give the same scenario everywhere.
+func GenerateOn(seed uint64, l bus.Layout) Scenario { return generate(seed, &l) }
+
+// generate draws the scenario for seed; a non-nil l fixes its layout.
+func generate(seed uint64, l *bus.Layout) Scenario {
 	r := rand.New(rand.NewPCG(seed, 0x5eed_b05_5b05_5eed))
 	s := Scenario{Seed: seed}
 	// Producers: one or two most often, up to eight.
@@ -30,12 +41,18 @@ func Generate(seed uint64) Scenario {
 	} else {
 		s.RingSize = 1 << (1 + r.IntN(12)) // 2..4096
 	}
+	if l != nil {
+		s.RingSize = l.RingSize
+	}
 	s.MaxBatch = 1
 	if s.Publish == PublishBatch || s.Publish == PublishTryBatch || s.Publish == PublishNext {
 		s.MaxBatch = 1 + r.IntN(min(s.RingSize, 32))
 	}
 	kinds := bus.WaitKinds()
 	s.Wait = kinds[r.IntN(len(kinds))]
+	if l != nil {
+		s.Pad, s.Wait = l.PadBytes, l.Wait
+	}
 	if r.IntN(3) == 0 {
 		s.BatchLimit = 1 + r.IntN(8)
 	}
@@ -54,7 +71,6 @@ func Generate(seed uint64) Scenario {
 			total = min(total, 4*s.RingSize)
 		}
 	}
-	s.Events = max(1, total/s.Producers)
 
 	if r.IntN(4) == 0 {
 		s.SlowEvery = 1 + r.IntN(200)
@@ -62,6 +78,17 @@ func Generate(seed uint64) Scenario {
 			s.SlowFor = time.Duration(10+r.IntN(200)) * time.Microsecond
 		}
 	}
+	total = min(total*eventScale(s)/scaleUnit, maxEvents)
+	switch {
+	case s.SlowEvery == 0:
+	case s.Wait == bus.WaitBusySpin && s.goroutines() > s.GOMAXPROCS:
+		// A slow handler that sleeps or yields hands its P to a spinner
+		// for a whole preemption slice.
+		total = min(total, maxSpinSlows*s.SlowEvery)
+	case s.SlowFor > 0:
+		total = min(total, maxSleeps*s.SlowEvery)
+	}
+	s.Events = max(1, total/s.Producers)
 
 	// Failing handlers in a third of the scenarios, never in a poller.
 	if fallible := s.fallible(); len(fallible) > 0 && r.IntN(3) == 0 {
@@ -138,4 +165,64 @@ func generateGraph(r *rand.Rand) (string, []Stage) {
 		}
 		return "mixed", st
 	}
+}
+
+// Event counts are drawn from 200 to 4000 and then sized for what an event
+// costs in the scenario's configuration: cheap scenarios move many events,
+// costly ones do not take the run's time. Profiles of the suite show that
+// the time of a run goes into the bus's waits, not into the checks (under
+// 2% of CPU, with or without the race detector): an event costs about
+// 0.1µs (2 to 4µs under the race detector) with blocking or backoff waits
+// in a ring of 256 slots or more, where 4000 events are over in a
+// millisecond or two of setup; and 40 to 100µs (300µs under the race
+// detector) where yielding or sleeping consumers share a ring of 8 slots or
+// fewer with their producers, who hand over every few events.
+const (
+	// scaleUnit is eventScale's denominator: a scale of scaleUnit keeps the
+	// drawn count.
+	scaleUnit = 4
+	// maxEvents bounds the events of a scenario, so that none takes more
+	// than a few seconds under the race detector.
+	maxEvents = 1 << 17
+	// maxSleeps bounds the sleeps of each slow handler: a sleep of 10µs
+	// takes 50µs to a millisecond, whatever it asks for.
+	maxSleeps = 128
+	// maxSpinSlows bounds the slow events of each handler where busy
+	// spinners outnumber the Ps.
+	maxSpinSlows = 4
+)
+
+// eventScale returns by how much, in quarters, s's drawn event count is
+// scaled (see scaleUnit). Busy-spin scenarios are sized where they are
+// drawn; slow handlers, and on a multi-producer bus pollers and batch
+// limits, are never scaled up.
+func eventScale(s Scenario) int {
+	if s.Wait == bus.WaitBusySpin {
+		return scaleUnit
+	}
+	// By ring size: 8 slots or fewer, 16 to 128, 256 or more. Yielding and
+	// sleeping waits hand over through the scheduler and the timer: an
+	// event costs them several times what it costs the others in a ring
+	// of the same size.
+	scales := [3]int{scaleUnit, 8 * scaleUnit, 64 * scaleUnit}
+	if s.Wait == bus.WaitYielding || s.Wait == bus.WaitSleeping {
+		scales = [3]int{scaleUnit / 4, scaleUnit, 4 * scaleUnit}
+	}
+	scale := scales[2]
+	switch {
+	case s.RingSize <= 8:
+		scale = scales[0]
+	case s.RingSize <= 128:
+		scale = scales[1]
+	}
+	// On a multi-producer bus a consumer reads the published flag of every
+	// slot up to the cursor each time it waits: a poller on each Poll, a
+	// processor after each batch. Where a poll breaks early or a batch
+	// limit cuts batches short, an event costs in proportion to the ring's
+	// size (100µs in a ring of 4096 under the race detector). Slow
+	// handlers cost what they sleep.
+	if s.SlowEvery > 0 || s.Multi && (s.pollers() > 0 || s.BatchLimit > 0) {
+		scale = min(scale, scaleUnit)
+	}
+	return scale
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -29,6 +30,14 @@ func (pr *producer) fill(e *event, _ int64) {
 
 func (pr *producer) run() {
 	r, b, s := pr.r, pr.r.b, pr.r.s
+	if r.plan != nil {
+		release, err := affinity.PinProducer(*r.plan, pr.id)
+		if err != nil {
+			r.failPin(err)
+			return
+		}
+		defer release()
+	}
 	for pr.ok < int64(s.Events) {
 		k := 1
 		if s.MaxBatch > 1 {
@@ -78,4 +87,22 @@ func (pr *producer) run() {
 			r.trigOnce.Do(func() { close(r.trigger) })
 		}
 	}
+}
+
+// failPin records that a producer could not pin itself, and stops the run:
+// it did not run as the profile says.
+func (r *run) failPin(err error) {
+	r.mu.Lock()
+	if r.pinned == nil {
+		r.pinned = err
+	}
+	r.mu.Unlock()
+	r.stop()
+}
+
+// pinErr returns the first error of a producer that could not pin itself.
+func (r *run) pinErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pinned
 }

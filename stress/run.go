@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -31,6 +32,13 @@ type Options struct {
 	// NoLeakCheck turns off the check that every goroutine the run started
 	// (the bus's included) has ended when it returns.
 	NoLeakCheck bool
+	// Profile, when not nil, is the machine profile the scenario runs
+	// under: the bus is built with affinity.WithProfile (the profile's
+	// layout, and each consumer pinned as its plan says) and each producer
+	// pins itself with affinity.PinProducer. Pollers run unpinned. The
+	// scenario must have been drawn on the profile's layout (GenerateOn);
+	// Run rejects one whose pad, ring size or wait strategy differ.
+	Profile *affinity.Profile
 }
 
 // Report says what a run did.
@@ -57,6 +65,12 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 	if err := s.Validate(); err != nil {
 		return rep, err
 	}
+	if p := opts.Profile; p != nil {
+		if l := p.Layout; s.Pad != l.PadBytes || s.RingSize != l.RingSize || s.Wait != l.Wait {
+			return rep, fmt.Errorf("stress: seed %d: the scenario's pad %d, ring %d and wait %s are not the profile's %d, %d and %s: draw it with GenerateOn",
+				s.Seed, s.Pad, s.RingSize, s.Wait, l.PadBytes, l.RingSize, l.Wait)
+		}
+	}
 	stall := opts.Stall
 	if stall <= 0 {
 		stall = DefaultStall
@@ -67,7 +81,7 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(s.GOMAXPROCS))
 
-	r, err := newRun(ctx, s)
+	r, err := newRun(ctx, s, opts.Profile)
 	if err != nil {
 		return rep, err
 	}
@@ -92,6 +106,9 @@ func Run(ctx context.Context, s Scenario, opts Options) (Report, error) {
 		return r.report(rep, start), r.result()
 	}
 	rep.BusErr = r.busErr
+	if err := r.pinErr(); err != nil {
+		return r.report(rep, start), fmt.Errorf("stress: seed %d: %w", s.Seed, err)
+	}
 	r.check()
 	if ctx.Err() != nil && r.firstViolation() == nil {
 		return r.report(rep, start), ctx.Err()
@@ -115,6 +132,7 @@ type run struct {
 	handlers []*handler // of processors and pool workers
 	prods    []*producer
 	poll     []func()
+	plan     *affinity.Plan                                                      // the producers' pinning, or nil
 	hook     func(ctx context.Context, handler string, e *event, seq int64) bool // seeHook when the run started
 
 	published atomic.Int64
@@ -122,9 +140,10 @@ type run struct {
 	trigOnce  sync.Once
 	busErr    error
 
-	mu    sync.Mutex
-	first *Violation
-	more  int
+	mu     sync.Mutex
+	first  *Violation
+	more   int
+	pinned error // the first producer that could not pin itself
 
 	stopFail struct { // the failure of a PolicyStop scenario, once it happened
 		sync.Mutex

@@ -83,6 +83,7 @@ type Scenario struct {
 	MaxBatch   int          // the largest batch a producer claims at once (batch modes), at most RingSize
 	Events     int          // events each producer publishes unless the bus closes first
 	RingSize   int          // bus.WithSize, 2 to 4096
+	Pad        int          // bus.WithPad, one of bus.ValidPads; 0 for the bus's default
 	Wait       bus.WaitKind // the bus's wait strategy
 	BatchLimit int          // bus.WithBatchLimit, 0 for none
 	GOMAXPROCS int          // runtime.GOMAXPROCS for the run
@@ -189,6 +190,11 @@ func (s Scenario) Validate() error {
 	case s.BatchLimit < 0 || s.SlowEvery < 0 || s.EndAfter < 0 || s.PollBreak < 0:
 		return bad("negative count")
 	}
+	if s.Pad != 0 {
+		if err := (bus.Layout{PadBytes: s.Pad, RingSize: s.RingSize, Wait: s.Wait}).Validate(); err != nil {
+			return bad("%v", err)
+		}
+	}
 	switch s.Publish {
 	case PublishOne, PublishBatch, PublishTry, PublishTryBatch, PublishNext:
 	default:
@@ -258,7 +264,11 @@ func (s Scenario) String() string {
 	if s.MaxBatch > 1 {
 		fmt.Fprintf(&b, "<=%d", s.MaxBatch)
 	}
-	fmt.Fprintf(&b, " events=%d ring=%d wait=%s procs=%d", s.Events, s.RingSize, s.Wait, s.GOMAXPROCS)
+	fmt.Fprintf(&b, " events=%d ring=%d", s.Events, s.RingSize)
+	if s.Pad != 0 {
+		fmt.Fprintf(&b, " pad=%d", s.Pad)
+	}
+	fmt.Fprintf(&b, " wait=%s procs=%d", s.Wait, s.GOMAXPROCS)
 	if s.BatchLimit > 0 {
 		fmt.Fprintf(&b, " batchlimit=%d", s.BatchLimit)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/bus"
 )
 
@@ -18,6 +19,7 @@ var (
 	base   = flag.Uint64("stress.base", 1, "the first seed TestScenarios runs; the next ones follow")
 	replay = flag.Uint64("stress.seed", 0, "run only the scenario of this seed in TestScenarios")
 	stall  = flag.Duration("stress.stall", DefaultStall, "the watchdog's stall time")
+	onFile = flag.String("stress.profile", "", "run TestScenarios on this machine profile (busprobe -o FILE): every scenario with its layout and affinity plan")
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,8 +27,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestScenarios runs generated scenarios, seed after seed, until the
 // budget is spent. A failure names the seed; -stress.seed replays it.
 func TestScenarios(t *testing.T) {
+	var prof *affinity.Profile
+	if *onFile != "" {
+		p, err := affinity.LoadProfile(*onFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof = p
+		t.Logf("on profile %s: %+v, plan %+v", *onFile, p.Layout, p.Affinity)
+	}
 	if *replay != 0 {
-		runSeed(t, *replay)
+		runSeed(t, *replay, prof)
 		return
 	}
 	d := *budget
@@ -37,21 +48,26 @@ func TestScenarios(t *testing.T) {
 	var runs, moved int64
 	seed := *base
 	for ; runs == 0 || time.Now().Before(deadline); seed++ {
-		moved += runSeed(t, seed)
+		moved += runSeed(t, seed, prof)
 		runs++
 		if t.Failed() {
 			break
 		}
 	}
-	t.Logf("%d scenarios (seeds %d to %d), %d events moved in %v", runs, *base, seed-1, moved, d)
+	t.Logf("%d events moved in %d scenarios (seeds %d to %d) in %v", moved, runs, *base, seed-1, time.Since(deadline.Add(-d)).Round(time.Millisecond))
 }
 
-func runSeed(t *testing.T, seed uint64) int64 {
+// runSeed runs the scenario of seed, on prof's layout and plan if prof is
+// not nil, and returns the events it moved.
+func runSeed(t *testing.T, seed uint64, prof *affinity.Profile) int64 {
 	t.Helper()
-	s := Generate(seed)
-	rep, err := Run(context.Background(), s, Options{Stall: *stall})
+	s, replayFlags := Generate(seed), ""
+	if prof != nil {
+		s, replayFlags = GenerateOn(seed, prof.Layout), " -stress.profile="+*onFile
+	}
+	rep, err := Run(context.Background(), s, Options{Stall: *stall, Profile: prof})
 	if err != nil {
-		t.Errorf("%v\nscenario: %v\nreplay: go test ./stress -run TestScenarios -stress.seed=%d", err, s, seed)
+		t.Errorf("%v\nscenario: %v\nreplay: go test ./stress -run TestScenarios -stress.seed=%d%s", err, s, seed, replayFlags)
 	}
 	return rep.Moved()
 }

@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sync"
+	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
+	"github.com/eventbus/eventbus/affinity"
 	"github.com/eventbus/eventbus/stress"
 )
 
@@ -28,6 +28,9 @@ type config struct {
 	failfast bool
 	verbose  bool
 	progress bool
+	every    time.Duration
+	json     bool
+	profile  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -46,7 +49,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.stall, "stall", defStall, "fail a scenario in which nothing moves for this long while work is pending")
 	fs.BoolVar(&c.failfast, "failfast", false, "stop at the first violation")
 	fs.BoolVar(&c.verbose, "v", false, "print every scenario and its result")
-	fs.BoolVar(&c.progress, "progress", true, "show a progress bar on stderr")
+	fs.BoolVar(&c.progress, "progress", true, "show progress on stderr: a bar on a terminal, else a line every -every")
+	fs.DurationVar(&c.every, "every", 10*time.Second, "how often to print a progress line when stderr is not a terminal")
+	fs.BoolVar(&c.json, "json", false, "print the final report as JSON on stdout (scenario lines go to stderr)")
+	fs.StringVar(&c.profile, "profile", "", "run every scenario on this machine profile (busprobe -o FILE): its layout and affinity plan")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -61,6 +67,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-repeat %d: must be at least 1", c.repeat)
 	case c.stall <= 0:
 		return c, fmt.Errorf("-stall %v: must be positive", c.stall)
+	case c.every <= 0:
+		return c, fmt.Errorf("-every %v: must be positive", c.every)
 	}
 	if c.base == 0 {
 		c.base = uint64(time.Now().UnixNano())
@@ -68,94 +76,34 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// totals are the running counts, read by the progress bar's goroutine.
-type totals struct {
-	mu         sync.Mutex
-	scenarios  int64
-	moved      int64
-	published  int64
-	violations int
-}
-
-func (t *totals) add(rep stress.Report, failed bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.scenarios++
-	t.moved += rep.Moved()
-	t.published += rep.Published
-	if failed {
-		t.violations++
-	}
-}
-
-func (t *totals) line(elapsed time.Duration) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := elapsed.Seconds()
-	if s <= 0 {
-		s = 1e-9
-	}
-	return fmt.Sprintf("%d scenarios, %d events moved (%.0f events/s, %.0f scenarios/min), %d violations",
-		t.scenarios, t.moved, float64(t.moved)/s, float64(t.scenarios)*60/s, t.violations)
-}
-
 func run(args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	var prof *affinity.Profile
+	if c.profile != "" {
+		if prof, err = affinity.LoadProfile(c.profile); err != nil {
+			return err
+		}
+	}
+	// The first SIGINT or SIGTERM ends the run with its report; after it,
+	// the signals have their default effect again, so a second one kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop)
 
-	var tot totals
+	rep := newReport(c, prof)
+	tot := &totals{rep: rep}
 	start := time.Now()
 	deadline := start.Add(c.duration)
-	var bar *progressbar.ProgressBar
-	stopBar := func() {}
-	if c.progress {
-		max := int64(c.duration / time.Second)
-		if c.replay {
-			max = int64(c.repeat)
-		}
-		bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionSetDescription("busstress"),
-			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionShowDescriptionAtLineEnd())
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		var once sync.Once
-		stopBar = func() {
-			once.Do(func() {
-				close(done)
-				wg.Wait()
-				bar.Describe(tot.line(time.Since(start)))
-				bar.Finish()
-				fmt.Fprintln(stderr)
-			})
-		}
-		defer stopBar()
-		wg.Go(func() {
-			t := time.NewTicker(250 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-				}
-				el := time.Since(start)
-				bar.Describe(tot.line(el))
-				if !c.replay {
-					bar.Set64(min(int64(el/time.Second), max))
-				}
-			}
-		})
+	mon := startMonitor(c, tot, start, stderr)
+	defer mon.stop()
+	lines := stdout // per-scenario lines: stdout, or stderr under -json
+	if c.json {
+		lines = stderr
 	}
 
-	failures := 0
 	seed, runs := c.base, 0
 	if c.replay {
 		seed = c.seed
@@ -173,31 +121,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 			break
 		}
 		s := stress.Generate(seed)
-		opts := stress.Options{Stall: c.stall}
+		if prof != nil {
+			s = stress.GenerateOn(seed, prof.Layout)
+		}
+		opts := stress.Options{Stall: c.stall, Profile: prof}
 		if srv != nil {
 			opts.Watch = srv.watch(s.Seed)
 		}
-		rep, err := stress.Run(ctx, s, opts)
+		r, err := stress.Run(ctx, s, opts)
 		runs++
 		var v *stress.Violation
 		failed := errors.As(err, &v)
-		tot.add(rep, failed)
-		if bar != nil && c.replay {
-			bar.Set(runs)
-		}
+		tot.add(r, s, v, seed)
+		mon.ran(runs)
 		switch {
 		case failed:
-			failures++
-			if bar != nil {
-				bar.Clear()
-			}
-			fmt.Fprintf(stdout, "FAIL %v\n%v\nreplay: go run ./cmd/busstress -seed %d\n", s, err, s.Seed)
+			mon.clear()
+			fmt.Fprintf(lines, "FAIL %v\n%v\nreplay: %s\n", s, err, replayCommand(c, s.Seed))
 		case err != nil && ctx.Err() != nil:
-			// interrupted: the summary follows
+			// interrupted: the report follows
 		case err != nil:
 			return err
 		case c.verbose:
-			fmt.Fprintf(stdout, "ok   %v: %d published, %d moved in %v\n", s, rep.Published, rep.Moved(), rep.Elapsed.Round(time.Millisecond))
+			mon.clear()
+			fmt.Fprintf(lines, "ok   %v: %d published, %d moved in %v\n", s, r.Published, r.Moved(), r.Elapsed.Round(time.Millisecond))
 		}
 		if failed && c.failfast {
 			break
@@ -206,22 +153,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 			seed++
 		}
 	}
-	stopBar()
-	el := time.Since(start)
-	fmt.Fprintf(stdout, "busstress: %s in %v", tot.line(el), el.Round(time.Millisecond))
-	switch {
-	case c.replay:
-		fmt.Fprintf(stdout, "; seed %d\n", c.seed)
-	case runs > 0:
-		fmt.Fprintf(stdout, "; seeds %d to %d\n", c.base, seed-1)
-	default:
-		fmt.Fprintln(stdout)
+	mon.stop()
+	rep = tot.final(time.Since(start), ctx.Err() != nil)
+	if c.json {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		rep.print(stdout)
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(stdout, "busstress: interrupted")
-	}
-	if failures > 0 {
-		return fmt.Errorf("%d of %d scenarios broke an invariant", failures, runs)
+	if rep.Violations > 0 {
+		return fmt.Errorf("%d of %d scenarios broke an invariant", rep.Violations, rep.Scenarios)
 	}
 	return nil
+}
+
+// replayCommand is the command that replays seed as c ran it.
+func replayCommand(c config, seed uint64) string {
+	cmd := fmt.Sprintf("go run ./cmd/busstress -seed %d", seed)
+	if raceEnabled {
+		cmd = fmt.Sprintf("go run -race ./cmd/busstress -seed %d", seed)
+	}
+	if c.profile != "" {
+		cmd += " -profile " + c.profile
+	}
+	return cmd
 }
