@@ -1,0 +1,153 @@
+package bus
+
+// This file holds the producer side of a Bus: Publish and its variants,
+// and the claim, fill and commit steps they share.
+
+import (
+	"context"
+)
+
+// Publish claims the next slot, calls fill to write the event in place, and
+// publishes it; fill must not retain the pointer. Publish waits with the
+// wait strategy while the ring is full (before Start too, until Start and
+// the consumers make room). It returns ErrClosed once the bus is shut
+// down, closed or halted (also to a producer released from a full ring by
+// Shutdown, Close or Halt). A nil return means the event will be handled
+// by every consumer that should see it, unless the bus reports otherwise
+// (see the package documentation); ErrClosed returned after fill ran
+// means the bus closed concurrently and the event may or may not be
+// handled.
+//
+// If fill panics, the claimed slot is published marked as skipped, so
+// that no consumer's handler sees it and no other producer waits for it,
+// and the panic goes on in the caller. (A batch whose last event is a
+// skipped slot ends without a call with endOfBatch set.)
+func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
+	return b.publish(context.Background(), 1, fill, true)
+}
+
+// PublishContext is Publish that gives up waiting for room when ctx is
+// done: it then returns ctx.Err() and claims nothing, as
+// semaphore.Acquire does. A ring with room is claimed even if ctx is done.
+func (b *Bus[T]) PublishContext(ctx context.Context, fill func(ev *T, seq int64)) error {
+	return b.publish(ctx, 1, fill, true)
+}
+
+// PublishBatch claims n slots at once, calls fill for each in sequence
+// order and publishes them together: cheaper per event than n Publish calls,
+// and consumers see the events as one batch. n must be between 1 and the
+// ring size. If fill panics, all n slots are published marked as skipped.
+func (b *Bus[T]) PublishBatch(n int, fill func(ev *T, seq int64)) error {
+	return b.publish(context.Background(), n, fill, true)
+}
+
+// TryPublish is Publish that never waits: it returns ErrInsufficientCapacity
+// when the ring is full.
+func (b *Bus[T]) TryPublish(fill func(ev *T, seq int64)) error {
+	return b.publish(context.Background(), 1, fill, false)
+}
+
+// TryPublishBatch is PublishBatch that never waits: it returns
+// ErrInsufficientCapacity when the ring lacks n free slots.
+func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
+	return b.publish(context.Background(), n, fill, false)
+}
+
+func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
+	lo, hi, err := b.claim(ctx, n, wait)
+	if err != nil {
+		return err
+	}
+	// If fill panics (or exits the goroutine), unfilled publishes lo..hi
+	// marked as skipped on the way out, and the panic goes on: the claim
+	// does not wedge the ring, and no consumer takes an unfilled slot for
+	// an event. A deferred method call with its arguments is open-coded: a
+	// direct call at the return, with no closure.
+	filled := false
+	defer b.unfilled(lo, hi, &filled)
+	for s := lo; s <= hi; s++ {
+		fill(b.ring.Get(s), s)
+	}
+	filled = true
+	b.commit(lo, hi)
+	b.core.notify.wake()
+	return b.published()
+}
+
+// unfilled publishes lo..hi marked as skipped unless *filled: the claim of
+// a publish whose fill did not return.
+func (b *Bus[T]) unfilled(lo, hi int64, filled *bool) {
+	if !*filled {
+		b.skip(lo, hi)
+	}
+}
+
+// skip publishes lo..hi, claimed, marked as skipped.
+func (b *Bus[T]) skip(lo, hi int64) {
+	if !faultsEnabled || !faultActive(faultFillPanicUnmarked) {
+		b.core.markSkipped(lo, hi)
+	}
+	b.commit(lo, hi)
+	b.core.notify.wakeAll()
+}
+
+// claim claims n slots from the bus's sequencer, waiting for room if wait
+// is set: the sequencer's Next, or TryNext. A wait ends when ctx is done.
+func (b *Bus[T]) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
+	if b.mp != nil {
+		return b.mp.claim(ctx, n, wait)
+	}
+	if hi, ok := b.sp.claimFast(n); ok {
+		return hi - int64(n) + 1, hi, nil
+	}
+	return b.sp.claim(ctx, n, wait)
+}
+
+// commit publishes lo..hi, which claim returned.
+func (b *Bus[T]) commit(lo, hi int64) {
+	if b.mp != nil {
+		b.mp.publishRange(lo, hi)
+	} else {
+		b.sp.publishRange(hi)
+	}
+}
+
+// published is what a publish returns once its events are published:
+// ErrClosed if the bus closed meanwhile, since the events may then not be
+// handled, and nil otherwise.
+func (b *Bus[T]) published() error {
+	if b.core.closed.isRaised() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Next claims n slots for a producer that writes events itself through
+// Ring().Get and then calls PublishRange; prefer Publish, which cannot
+// leave a claim unpublished. It returns ErrClosed after Shutdown, Close or
+// Halt.
+func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
+	return b.claim(context.Background(), n, true)
+}
+
+// NextContext is Next that gives up waiting for room when ctx is done: it
+// then returns ctx.Err() and claims nothing.
+func (b *Bus[T]) NextContext(ctx context.Context, n int) (lo, hi int64, err error) {
+	return b.claim(ctx, n, true)
+}
+
+// PublishRange publishes slots claimed with Next. It returns an error
+// wrapping ErrInvalid for a range that was not claimed, and ErrClosed when
+// the bus closed concurrently (the events may or may not be handled).
+func (b *Bus[T]) PublishRange(lo, hi int64) error {
+	var err error
+	if b.mp != nil {
+		err = b.mp.Publish(lo, hi)
+	} else {
+		err = b.sp.Publish(lo, hi)
+	}
+	if err != nil {
+		return err
+	}
+	return b.published()
+}
