@@ -124,7 +124,7 @@ func benchSP(b *testing.B, batch int, runs bool, opts ...bus.Option) {
 //	go test -c -o /tmp/bus.test ./bus; cd bus
 //	for i in 1 2 3 4 5 6 7 8; do /tmp/bus.test -test.run '^$' -test.bench 1P1C -test.benchtime 300ms; done | benchstat -col /impl -
 func Benchmark1P1C(b *testing.B) {
-	b.Run("impl=channel", func(b *testing.B) { benchChannel(b, 1) })
+	b.Run("impl=channel", func(b *testing.B) { benchChannel(b, chanBuf, 1) })
 	for _, batch := range []int{1, 16} {
 		b.Run(fmt.Sprintf("impl=bus/batch=%d", batch), func(b *testing.B) { benchSP(b, batch, false) })
 		b.Run(fmt.Sprintf("impl=bus-onbatch/batch=%d", batch), func(b *testing.B) { benchSP(b, batch, true) })

@@ -50,7 +50,7 @@ func BenchmarkPeerWorkload(b *testing.B) {
 func BenchmarkPeerWorkloadMulti(b *testing.B) {
 	for _, ring := range []int{1024, 65536} {
 		for _, producers := range []int{1, 3} {
-			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=channel", ring, producers), func(b *testing.B) { benchPeerChannel(b, ring, producers) })
+			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=channel", ring, producers), func(b *testing.B) { benchChannel(b, ring, producers) })
 			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=bus", ring, producers), func(b *testing.B) { benchPeerBus(b, ring, 1, producers) })
 		}
 	}
@@ -147,32 +147,4 @@ func benchPeerBus(b *testing.B, size, batch, producers int) {
 		sum += want(int(n))
 	}
 	check(b, "bus", h.sum, sum)
-}
-
-// benchPeerChannel is the workload on a buffered channel of size values.
-func benchPeerChannel(b *testing.B, size, producers int) {
-	c := make(chan int64, size)
-	done := make(chan int64)
-	go func() {
-		var s int64
-		for v := range c {
-			s += v
-		}
-		done <- s
-	}()
-	b.ReportAllocs()
-	b.ResetTimer()
-	produce(b.N, producers, func(n int) {
-		for i := range n {
-			c <- int64(i)
-		}
-	})
-	close(c)
-	got := <-done
-	b.StopTimer()
-	var sum int64
-	for _, n := range shares(b.N, producers) {
-		sum += want(int(n))
-	}
-	check(b, "channel", got, sum)
 }

@@ -117,10 +117,10 @@ func produce(n, producers int, publish func(n int)) {
 }
 
 // benchChannel is the baseline of the one-consumer benchmarks: producers
-// goroutines send b.N int64s through one buffered channel to a summing
-// goroutine.
-func benchChannel(b *testing.B, producers int) {
-	c := make(chan int64, chanBuf)
+// goroutines send b.N int64s through one channel buffering size values to
+// a summing goroutine.
+func benchChannel(b *testing.B, size, producers int) {
+	c := make(chan int64, size)
 	done := make(chan int64)
 	go func() {
 		var s int64
