@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		}
 		c.watch = w.watch
 		if w.srv != nil {
-			fmt.Fprintf(stderr, "busbench: serving metrics on http://%s/metrics\n", w.addr)
+			fmt.Fprintf(stderr, "busbench: serving metrics on http://%s/metrics\n", w.srv.Addr())
 		}
 		defer func() {
 			err = errors.Join(err, w.close())

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventbus/eventbus/bus"
 	"github.com/eventbus/eventbus/bus/metrics"
@@ -22,12 +17,10 @@ import (
 // gathers it at intervals for the dashboard picture.
 type watcher struct {
 	reg     *prometheus.Registry
-	addr    string        // where the server listens: -metrics with its port resolved
-	srv     *http.Server  // nil without -metrics
-	served  chan error    // what the server's Serve returned
-	sampler *sampler      // nil without -dashboard
-	stop    chan struct{} // ends the sampler
-	sampled chan struct{} // closed when the sampler has ended
+	srv     *metrics.Server // nil without -metrics
+	sampler *sampler        // nil without -dashboard
+	stop    chan struct{}   // ends the sampler
+	sampled chan struct{}   // closed when the sampler has ended
 }
 
 // startWatcher starts serving on addr (when not empty) and sampling every
@@ -35,16 +28,11 @@ type watcher struct {
 func startWatcher(addr string, sample bool, interval time.Duration) (*watcher, error) {
 	w := &watcher{reg: prometheus.NewRegistry()}
 	if addr != "" {
-		ln, err := net.Listen("tcp", addr)
+		srv, err := metrics.Serve(addr, w.reg)
 		if err != nil {
 			return nil, fmt.Errorf("-metrics: %w", err)
 		}
-		w.addr = ln.Addr().String()
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(w.reg, promhttp.HandlerOpts{}))
-		w.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		w.served = make(chan error, 1)
-		go func() { w.served <- w.srv.Serve(ln) }()
+		w.srv = srv
 	}
 	if sample {
 		w.sampler = newSampler(w.reg, interval)
@@ -76,11 +64,5 @@ func (w *watcher) close() error {
 	if w.srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := w.srv.Shutdown(ctx)
-	if serr := <-w.served; !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
-	return err
+	return w.srv.Close()
 }

@@ -44,11 +44,11 @@ func TestWatcherServesWatchedBuses(t *testing.T) {
 		b.Publish(func(*scenario.Event, int64) {})
 	}
 	unwatch := w.watch("unicast", b.Stats)
-	if got, want := scrape(t, w.addr), `eventbus_consumer_lag_events{bus="unicast",consumer="poller#0"} 3`; !strings.Contains(got, want) {
+	if got, want := scrape(t, w.srv.Addr()), `eventbus_consumer_lag_events{bus="unicast",consumer="poller#0"} 3`; !strings.Contains(got, want) {
 		t.Errorf("/metrics lacks %q:\n%s", want, got)
 	}
 	unwatch()
-	if got := scrape(t, w.addr); strings.Contains(got, "eventbus_") {
+	if got := scrape(t, w.srv.Addr()); strings.Contains(got, "eventbus_") {
 		t.Errorf("/metrics still shows the bus after unwatch:\n%s", got)
 	}
 }

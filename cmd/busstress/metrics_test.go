@@ -31,18 +31,18 @@ func TestMetricsServerWatchesARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.close()
+	defer m.Close()
 	b, _ := bus.New[int64](bus.WithSize(4))
 	b.NewPoller()
 	b.Start()
 	defer func() { b.Halt(); b.Wait() }()
 	b.Publish(func(*int64, int64) {})
 	unwatch := m.watch(7)(b.Stats)
-	if got, want := scrape(t, m.addr), `eventbus_consumer_lag_events{bus="seed-7",consumer="poller#0"} 1`; !strings.Contains(got, want) {
+	if got, want := scrape(t, m.Addr()), `eventbus_consumer_lag_events{bus="seed-7",consumer="poller#0"} 1`; !strings.Contains(got, want) {
 		t.Errorf("/metrics lacks %q:\n%s", want, got)
 	}
 	unwatch()
-	if got := scrape(t, m.addr); strings.Contains(got, "eventbus_") {
+	if got := scrape(t, m.Addr()); strings.Contains(got, "eventbus_") {
 		t.Errorf("/metrics still shows the bus after the run:\n%s", got)
 	}
 }

@@ -113,8 +113,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if srv, err = serveMetrics(c.metrics); err != nil {
 			return err
 		}
-		defer srv.close()
-		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.addr)
+		defer srv.Close()
+		fmt.Fprintf(stderr, "busstress: serving metrics on http://%s/metrics\n", srv.Addr())
 	}
 	for ctx.Err() == nil {
 		if c.replay && runs == c.repeat || !c.replay && runs > 0 && time.Now().After(deadline) {
