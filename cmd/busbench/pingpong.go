@@ -314,7 +314,9 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 		reply := func(e *scenario.Event, _ int64) { e.V = val }
 		for {
 			if err := await(ctx, pa, take, c.pollSpin); err != nil {
-				if errors.Is(err, bus.ErrHalted) {
+				// The initiator halts a when it is done; a poller of a
+				// halted bus may report it closed (ErrClosed) or halted.
+				if errors.Is(err, bus.ErrHalted) || errors.Is(err, bus.ErrClosed) {
 					return nil
 				}
 				return err
