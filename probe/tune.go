@@ -73,7 +73,9 @@ func minRounds(j Judgement, comparisons int) int {
 // its verdict and left out of later rounds; a failure of the default's
 // trial ends tuning with that error. When ctx is done, the round under way
 // is dropped, Interrupted is set, and the rounds completed are judged: a
-// Ctrl-C keeps what was measured.
+// Ctrl-C keeps what was measured. Trials get a context that also ends at
+// the budget, and a round that runs past it is dropped the same way, so
+// tuning ends within the budget as long as trials observe their context.
 func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, trial Trial, opt TuneOptions) (*affinity.Tuning, error) {
 	if len(cands) < 2 || cands[0].Name != CandidateDefault {
 		return nil, fmt.Errorf("%w: tuning needs the default and at least one other candidate, first the default", ErrMalformed)
@@ -91,13 +93,18 @@ func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, tria
 	failed := make([]error, keep)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x70e5))
 	done, total := 0, rounds*keep
-	var lastRound time.Duration
+	// Trials run under the budget's deadline too: a round that a slowed
+	// machine stretches past it is dropped, as an interrupted one is, but
+	// without marking the tuning interrupted.
+	tctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	var longest time.Duration // the longest round so far
 	for {
 		if ctx.Err() != nil {
 			t.Interrupted = true
 			break
 		}
-		if t.Rounds > 0 && time.Now().Add(lastRound).After(end) {
+		if t.Rounds > 0 && time.Now().Add(longest*5/4).After(end) {
 			break
 		}
 		if t.Rounds == rounds {
@@ -110,8 +117,8 @@ func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, tria
 			if failed[i] != nil {
 				continue
 			}
-			f, err := trial(ctx, t.Candidates[i], d)
-			if ctx.Err() != nil {
+			f, err := trial(tctx, t.Candidates[i], d)
+			if tctx.Err() != nil {
 				complete = false
 				break
 			}
@@ -129,7 +136,7 @@ func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, tria
 			}
 		}
 		if !complete {
-			t.Interrupted = true
+			t.Interrupted = ctx.Err() != nil
 			break
 		}
 		for i := range t.Candidates {
@@ -138,7 +145,7 @@ func Tune(ctx context.Context, cands []affinity.Candidate, fallback string, tria
 			}
 		}
 		t.Rounds++
-		lastRound = time.Since(roundStart)
+		longest = max(longest, time.Since(roundStart))
 	}
 	for i, err := range failed {
 		if err != nil {
