@@ -317,8 +317,8 @@ func TestEveryWaitHasAnExit(t *testing.T) {
 	t.Run("extreme parameters", func(t *testing.T) {
 		for _, w := range []bus.WaitStrategy{
 			&bus.BusySpinWait{},
-			&bus.YieldingWait{SpinTries: 1 << 40},
-			&bus.SleepingWait{Spins: 1 << 40},
+			&bus.YieldingWait{SpinTries: 1 << 30},
+			&bus.SleepingWait{Spins: 1 << 30},
 			&bus.SleepingWait{Spins: 1, Yields: 1, Sleep: time.Hour},
 			&bus.BlockingWait{},
 			&bus.TimeoutBlockingWait{Timeout: time.Hour},
