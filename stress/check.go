@@ -109,6 +109,9 @@ func (r *run) check() {
 	var ee *bus.EventError
 	fw := by(f.worker).event(f.p, f.n).at(f.seq) // the failure, if there was one
 	switch {
+	case failed && s.End == EndHalt && errors.Is(r.busErr, bus.ErrHalted):
+		// The run's Halt ended the bus before the handler's failure did:
+		// a bus ends once, the first way it ends, and Halt came first.
 	case failed:
 		switch {
 		case !errors.As(r.busErr, &ee):
