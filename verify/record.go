@@ -150,13 +150,17 @@ func RecordSequencer(cfg SeqConfig) (*History, error) {
 		return nil, err
 	}
 	h := cfg.shape()
-	err = recordSequencer(context.Background(), cfg, h, func(ops []cop) error {
-		for i := range ops {
-			h.Ops = append(h.Ops, ops[i].operation())
-		}
-		return nil
-	})
+	err = recordSequencer(context.Background(), cfg, h, h.keep)
 	return h, err
+}
+
+// keep appends a round's operations to h, for the recorders that return
+// a whole history.
+func (h *History) keep(ops []cop) error {
+	for i := range ops {
+		h.Ops = append(h.Ops, ops[i].operation())
+	}
+	return nil
 }
 
 // recordSequencer records a run of cfg, which has its defaults, handing

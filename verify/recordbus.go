@@ -113,12 +113,7 @@ func RecordBus(cfg BusConfig) (*History, error) {
 		return nil, err
 	}
 	h := cfg.shape()
-	err = recordBus(context.Background(), cfg, h, func(ops []cop) error {
-		for i := range ops {
-			h.Ops = append(h.Ops, ops[i].operation())
-		}
-		return nil
-	})
+	err = recordBus(context.Background(), cfg, h, h.keep)
 	return h, err
 }
 
