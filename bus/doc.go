@@ -83,9 +83,9 @@
 // panic) that names the handler and the Phase, and takes the documented
 // path: the error policy for OnEvent, OnBatch and OnTimeout, a failed bus
 // for the others. Start returns a failure of the pin or of OnStart and
-// leaves the bus ended. A fill function that panics publishes its claim
-// marked as skipped, so that no handler sees the unfilled slot and no
-// producer waits on it, and the panic goes on in the caller.
+// leaves the bus ended. A fill function that panics has its claim marked
+// as skipped, so that no handler sees the unfilled slot and no producer
+// waits on it, and the panic goes on in the caller (see Publish).
 //
 // Every wait has an exit: producers blocked on a full ring return
 // [ErrClosed] after Shutdown, Close or Halt, and their context's error

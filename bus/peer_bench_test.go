@@ -138,8 +138,7 @@ func benchPeerBus(b *testing.B, size, batch, producers int) {
 	for leaf.Load() < int64(b.N-1) {
 	}
 	b.StopTimer()
-	x.Halt()
-	if err := x.Wait(); err != nil {
+	if err := x.Shutdown(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	var sum int64

@@ -18,10 +18,13 @@ import (
 // means the bus closed concurrently and the event may or may not be
 // handled.
 //
-// If fill panics, the claimed slot is published marked as skipped, so
-// that no consumer's handler sees it and no other producer waits for it,
-// and the panic goes on in the caller. (A batch whose last event is a
-// skipped slot ends without a call with endOfBatch set.)
+// If fill panics, the panic goes on in the caller and the claimed slot
+// is marked as skipped, so that no consumer's handler sees it: with
+// WithMultiProducer it is published so at once, so that no other
+// producer waits for it; with one producer it stays unpublished, which
+// holds up nobody, until the producer's next claim publishes it. (A batch
+// whose last event is a skipped slot ends without a call with endOfBatch
+// set.)
 func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
 	return b.publish(context.Background(), 1, fill, true)
 }
@@ -54,7 +57,37 @@ func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
 }
 
 func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
-	lo, hi, err := b.claim(ctx, n, wait)
+	if b.mp != nil {
+		return b.publishMulti(ctx, n, fill, wait)
+	}
+	// One producer: a fill that panics leaves its claim unpublished (the
+	// cursor has not moved, so nothing waits for it), and the next claim
+	// publishes it marked as skipped. No defer is needed, which keeps this
+	// path as short as the sequencer's Next and Publish (docs/results.md).
+	s := b.sp
+	hi, ok := s.claimFast(n)
+	if !ok || s.next-int64(n) != s.pub {
+		if ok {
+			s.next -= int64(n) // claim again after the abandoned slots
+		}
+		var err error
+		if _, hi, err = b.claim(ctx, n, wait); err != nil {
+			return err
+		}
+	}
+	for seq := hi - int64(n) + 1; seq <= hi; seq++ {
+		fill(b.ring.Get(seq), seq)
+	}
+	s.publishRange(hi)
+	s.notify.wake()
+	return b.published()
+}
+
+// publishMulti is publish on a multi-producer bus. A fill that panics
+// must publish its claim at once (marked as skipped): other producers'
+// later claims cannot be consumed until it is.
+func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
+	lo, hi, err := b.mp.claim(ctx, n, wait)
 	if err != nil {
 		return err
 	}
@@ -69,7 +102,7 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait 
 		fill(b.ring.Get(s), s)
 	}
 	filled = true
-	b.commit(lo, hi)
+	b.mp.publishRange(lo, hi)
 	b.core.notify.wake()
 	return b.published()
 }
@@ -93,14 +126,21 @@ func (b *Bus[T]) skip(lo, hi int64) {
 
 // claim claims n slots from the bus's sequencer, waiting for room if wait
 // is set: the sequencer's Next, or TryNext. A wait ends when ctx is done.
+// With one producer, slots claimed and left unpublished (by a fill that
+// panicked, or a Next without its PublishRange) are first published
+// marked as skipped.
 func (b *Bus[T]) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if b.mp != nil {
 		return b.mp.claim(ctx, n, wait)
 	}
-	if hi, ok := b.sp.claimFast(n); ok {
+	s := b.sp
+	if s.next != s.pub && !s.closed.isRaised() {
+		b.skip(s.pub+1, s.next)
+	}
+	if hi, ok := s.claimFast(n); ok {
 		return hi - int64(n) + 1, hi, nil
 	}
-	return b.sp.claim(ctx, n, wait)
+	return s.claim(ctx, n, wait)
 }
 
 // commit publishes lo..hi, which claim returned.
@@ -124,8 +164,10 @@ func (b *Bus[T]) published() error {
 
 // Next claims n slots for a producer that writes events itself through
 // Ring().Get and then calls PublishRange; prefer Publish, which cannot
-// leave a claim unpublished. It returns ErrClosed after Shutdown, Close or
-// Halt.
+// leave a claim unpublished. Without WithMultiProducer, publish each
+// claim before the next: the next Next or Publish publishes slots still
+// unpublished marked as skipped. It returns ErrClosed after Shutdown,
+// Close or Halt.
 func (b *Bus[T]) Next(n int) (lo, hi int64, err error) {
 	return b.claim(context.Background(), n, true)
 }
