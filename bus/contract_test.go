@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -425,4 +426,100 @@ func TestEndStateAgrees(t *testing.T) {
 			t.Fatalf("Wait %v, Shutdown %v; want Start's %v", w, s, err)
 		}
 	})
+}
+
+// TestPublishNilFill: every publish refuses a nil fill function with an
+// error wrapping ErrInvalid, claims nothing, and the bus goes on.
+func TestPublishNilFill(t *testing.T) {
+	for _, multi := range []bool{false, true} {
+		opts := []bus.Option{bus.WithSize(4)}
+		if multi {
+			opts = append(opts, bus.WithMultiProducer())
+		}
+		b, _ := bus.New[ev](opts...)
+		c := &tally{}
+		b.HandleEventsWith(c)
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
+		}
+		calls := map[string]error{
+			"Publish":         b.Publish(nil),
+			"PublishContext":  b.PublishContext(context.Background(), nil),
+			"PublishBatch":    b.PublishBatch(2, nil),
+			"PublishSlices":   b.PublishSlices(2, nil),
+			"TryPublish":      b.TryPublish(nil),
+			"TryPublishBatch": b.TryPublishBatch(2, nil),
+		}
+		for name, err := range calls {
+			if !errors.Is(err, bus.ErrInvalid) || !strings.Contains(err.Error(), "fill function is nil") {
+				t.Errorf("multi=%v: %s(nil) = %v, want ErrInvalid naming the nil fill", multi, name, err)
+			}
+		}
+		if got := b.Cursor(); got != bus.InitialSequence {
+			t.Errorf("multi=%v: cursor %d after refused publishes, want %d", multi, got, bus.InitialSequence)
+		}
+		publishN(t, b, 1)
+		if err := b.Shutdown(deadline(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPublishSlices: PublishSlices hands fill the claimed slots as one
+// slice, or two when the claim wraps past the ring's last slot, with the
+// sequence of each slice's first slot; consumers see every event once,
+// in order; a fill that panics has all n slots skipped, on either
+// sequencer.
+func TestPublishSlices(t *testing.T) {
+	for _, multi := range []bool{false, true} {
+		t.Run(fmt.Sprintf("multi=%v", multi), func(t *testing.T) {
+			opts := []bus.Option{bus.WithSize(8)}
+			if multi {
+				opts = append(opts, bus.WithMultiProducer())
+			}
+			b, _ := bus.New[ev](opts...)
+			c := &tally{}
+			b.HandleEventsWith(c)
+			if err := b.Start(); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			var calls [][2]int64 // first sequence and length of each slice
+			fill := func(evs []ev, first int64) {
+				calls = append(calls, [2]int64{first, int64(len(evs))})
+				for i := range evs {
+					n++
+					evs[i].n = n
+				}
+			}
+			// 5 + 5 + 6 events: the second claim (5..9) wraps past slot 7.
+			for _, k := range []int{5, 5} {
+				if err := b.PublishSlices(k, fill); err != nil {
+					t.Fatal(err)
+				}
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != "fill" {
+						t.Errorf("recover() = %v, want the fill's panic", r)
+					}
+				}()
+				b.PublishSlices(3, func(evs []ev, _ int64) {
+					evs[0].n = -1
+					panic("fill")
+				})
+			}()
+			if err := b.PublishSlices(6, fill); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Shutdown(deadline(t)); err != nil {
+				t.Fatal(err)
+			}
+			want := [][2]int64{{0, 5}, {5, 3}, {8, 2}, {13, 3}, {16, 3}}
+			if !slices.Equal(calls, want) {
+				t.Errorf("fill calls (first, len) = %v, want %v", calls, want)
+			}
+			wantValues(t, "the consumer", c.values(), 16)
+		})
+	}
 }

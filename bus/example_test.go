@@ -266,3 +266,36 @@ func ExampleBatchHandler() {
 	fmt.Println("notional:", n.total, "calls:", n.calls >= 2 && n.calls <= 8)
 	// Output: notional: 50500 calls: true
 }
+
+// PublishSlices fills a batch through slices of the ring: one call per
+// run of slots, two when a claim wraps past the ring's last slot.
+func ExampleBus_PublishSlices() {
+	b, err := bus.New[Trade](bus.WithSize(64))
+	if err != nil {
+		panic(err)
+	}
+	n := &notional{}
+	b.HandleEventsWith(n)
+	if err := b.Start(); err != nil {
+		panic(err)
+	}
+	calls := 0
+	for i := 0; i < 5; i++ {
+		err := b.PublishSlices(20, func(ts []Trade, first int64) {
+			calls++
+			for k := range ts {
+				seq := first + int64(k)
+				ts[k] = Trade{ID: seq, Price: 10, Qty: seq + 1}
+			}
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	if err := b.Shutdown(context.Background()); err != nil {
+		panic(err)
+	}
+	// The claim of 60..79 wraps: slots 60..63, then 0..15.
+	fmt.Println("notional:", n.total, "fill calls:", calls)
+	// Output: notional: 50500 fill calls: 6
+}

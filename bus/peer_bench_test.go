@@ -43,6 +43,9 @@ func BenchmarkPeerWorkload(b *testing.B) {
 		for _, batch := range []int{1, 16} {
 			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=raw", ring, batch), func(b *testing.B) { benchPeerRaw(b, ring, batch) })
 			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=bus", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, batch, 1) })
+			if batch > 1 {
+				b.Run(fmt.Sprintf("ring=%d/batch=%d/path=slices", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, -batch, 1) })
+			}
 		}
 	}
 }
@@ -101,8 +104,9 @@ func benchPeerRaw(b *testing.B, size, batch int) {
 }
 
 // benchPeerBus is the workload on a Bus: producers goroutines (a
-// multi-producer bus when more than one) each Publish (batch 1) or
-// PublishBatch their share of b.N events.
+// multi-producer bus when more than one) each Publish (batch 1),
+// PublishBatch (batch above 1) or PublishSlices (-batch) their share of
+// b.N events.
 func benchPeerBus(b *testing.B, size, batch, producers int) {
 	opts := []bus.Option{bus.WithSize(size)}
 	if producers > 1 {
@@ -121,11 +125,25 @@ func benchPeerBus(b *testing.B, size, batch, producers int) {
 	b.ResetTimer()
 	produce(b.N, producers, func(n int) {
 		var err error
-		if batch == 1 {
+		switch {
+		case batch == 1:
 			for i := 0; i < n && err == nil; i++ {
 				err = x.Publish(func(e *int64, _ int64) { *e = int64(i) })
 			}
-		} else {
+		case batch < 0:
+			i := 0
+			fill := func(evs []int64, _ int64) {
+				v := int64(i) // a local, not the captured i, in the loop
+				for k := range evs {
+					evs[k] = v
+					v++
+				}
+				i = int(v)
+			}
+			for i < n && err == nil {
+				err = x.PublishSlices(min(-batch, n-i), fill)
+			}
+		default:
 			for i := 0; i < n && err == nil; {
 				err = x.PublishBatch(min(batch, n-i), func(e *int64, _ int64) { *e = int64(i); i++ })
 			}

@@ -26,14 +26,14 @@ import (
 // whose last event is a skipped slot ends without a call with endOfBatch
 // set.)
 func (b *Bus[T]) Publish(fill func(ev *T, seq int64)) error {
-	return b.publish(context.Background(), 1, fill, true)
+	return b.publish(context.Background(), 1, fill, nil, true)
 }
 
 // PublishContext is Publish that gives up waiting for room when ctx is
 // done: it then returns ctx.Err() and claims nothing, as
 // semaphore.Acquire does. A ring with room is claimed even if ctx is done.
 func (b *Bus[T]) PublishContext(ctx context.Context, fill func(ev *T, seq int64)) error {
-	return b.publish(ctx, 1, fill, true)
+	return b.publish(ctx, 1, fill, nil, true)
 }
 
 // PublishBatch claims n slots at once, calls fill for each in sequence
@@ -41,24 +41,40 @@ func (b *Bus[T]) PublishContext(ctx context.Context, fill func(ev *T, seq int64)
 // and consumers see the events as one batch. n must be between 1 and the
 // ring size. If fill panics, all n slots are published marked as skipped.
 func (b *Bus[T]) PublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(context.Background(), n, fill, true)
+	return b.publish(context.Background(), n, fill, nil, true)
+}
+
+// PublishSlices is PublishBatch with one call of fill per run of slots
+// instead of one per event: it claims n slots, calls fill with them as
+// slices in sequence order (once, or twice when the claim wraps past the
+// ring's last slot), first being the sequence of evs[0], and publishes
+// them together. For small events the calls are most of PublishBatch's
+// cost. fill must not retain evs. If fill panics, all n slots are
+// marked as skipped, as with PublishBatch.
+func (b *Bus[T]) PublishSlices(n int, fill func(evs []T, first int64)) error {
+	return b.publish(context.Background(), n, nil, fill, true)
 }
 
 // TryPublish is Publish that never waits: it returns ErrInsufficientCapacity
 // when the ring is full.
 func (b *Bus[T]) TryPublish(fill func(ev *T, seq int64)) error {
-	return b.publish(context.Background(), 1, fill, false)
+	return b.publish(context.Background(), 1, fill, nil, false)
 }
 
 // TryPublishBatch is PublishBatch that never waits: it returns
 // ErrInsufficientCapacity when the ring lacks n free slots.
 func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
-	return b.publish(context.Background(), n, fill, false)
+	return b.publish(context.Background(), n, fill, nil, false)
 }
 
-func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
+// publish is every Publish variant: fill is called per event, or runs
+// per run of slots when fill is nil.
+func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs func([]T, int64), wait bool) error {
+	if fill == nil && runs == nil {
+		return errNilFill
+	}
 	if b.mp != nil {
-		return b.publishMulti(ctx, n, fill, wait)
+		return b.publishMulti(ctx, n, fill, runs, wait)
 	}
 	// One producer: a fill that panics leaves its claim unpublished (the
 	// cursor has not moved, so nothing waits for it), and the next claim
@@ -75,8 +91,12 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait 
 			return err
 		}
 	}
-	for seq := hi - int64(n) + 1; seq <= hi; seq++ {
-		fill(b.ring.Get(seq), seq)
+	if fill == nil {
+		b.fillRuns(hi-int64(n)+1, hi, runs)
+	} else {
+		for seq := hi - int64(n) + 1; seq <= hi; seq++ {
+			fill(b.ring.Get(seq), seq)
+		}
 	}
 	s.publishRange(hi)
 	s.notify.wake()
@@ -86,7 +106,7 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), wait 
 // publishMulti is publish on a multi-producer bus. A fill that panics
 // must publish its claim at once (marked as skipped): other producers'
 // later claims cannot be consumed until it is.
-func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), wait bool) error {
+func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), runs func([]T, int64), wait bool) error {
 	lo, hi, err := b.mp.claim(ctx, n, wait)
 	if err != nil {
 		return err
@@ -98,13 +118,32 @@ func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), 
 	// direct call at the return, with no closure.
 	filled := false
 	defer b.unfilled(lo, hi, &filled)
-	for s := lo; s <= hi; s++ {
-		fill(b.ring.Get(s), s)
+	if fill == nil {
+		b.fillRuns(lo, hi, runs)
+	} else {
+		for s := lo; s <= hi; s++ {
+			fill(b.ring.Get(s), s)
+		}
 	}
 	filled = true
 	b.mp.publishRange(lo, hi)
 	b.core.notify.wake()
 	return b.published()
+}
+
+// errNilFill is what a publish with a nil fill function returns.
+var errNilFill = errorf("publish: the fill function is nil")
+
+// fillRuns calls fill for lo..hi, claimed, as slices of the ring: one,
+// or two when the range wraps past the ring's last slot.
+func (b *Bus[T]) fillRuns(lo, hi int64, fill func([]T, int64)) {
+	entries, mask := b.ring.entries, b.ring.mask
+	for seq := lo; seq <= hi; {
+		i := seq & mask
+		n := min(hi-seq+1, mask+1-i)
+		fill(entries[i:i+n:i+n], seq)
+		seq += n
+	}
 }
 
 // unfilled publishes lo..hi marked as skipped unless *filled: the claim of

@@ -108,6 +108,10 @@ func share(n, producers, p int) int {
 // produce runs publish(share) on producers goroutines, each with its
 // share of n events, and waits for them.
 func produce(n, producers int, publish func(n int)) {
+	if producers == 1 {
+		publish(n) // on the benchmark's goroutine, as the raw paths do
+		return
+	}
 	var wg sync.WaitGroup
 	for p := range producers {
 		n := share(n, producers, p)
