@@ -77,6 +77,9 @@ func New[T any](opts ...Option) (*Bus[T], error) {
 	} else {
 		b.sp = newSingleProducerSequencer(&o)
 		b.core = &b.sp.sequencerCore
+		if b.core.marks, err = marksOf(b.ring); err != nil {
+			return nil, errorf("New: %v", err)
+		}
 	}
 	return b, nil
 }

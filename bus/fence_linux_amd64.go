@@ -3,6 +3,7 @@
 package bus
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -55,4 +56,9 @@ func heavyFence() {
 // makes one call to it.
 func (s *Sequence) storeRelease(v int64) {
 	*(*int64)(unsafe.Pointer(&s.v)) = v
+}
+
+// storeRelease64 is storeRelease for a Mark (see mark.go).
+func storeRelease64(p *atomic.Int64, v int64) {
+	*(*int64)(unsafe.Pointer(p)) = v
 }

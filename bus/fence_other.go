@@ -2,6 +2,8 @@
 
 package bus
 
+import "sync/atomic"
+
 const relaxedStoreSupported = false
 
 func registerFence() bool { return false }
@@ -9,3 +11,5 @@ func registerFence() bool { return false }
 func heavyFence() {}
 
 func (s *Sequence) storeRelease(v int64) { s.v.Store(v) }
+
+func storeRelease64(p *atomic.Int64, v int64) { p.Store(v) }

@@ -24,6 +24,7 @@ type sequencerCore struct {
 	wait   WaitStrategy
 	cursor *Sequence // highest published (single) or claimed (multi) sequence
 	avail  []atomic32
+	marks  *marks // a single-producer bus's Marks, when its events embed Mark
 	gating atomic.Pointer[[]*Sequence]
 	notify notifier
 	closed *alert // no more claims

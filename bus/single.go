@@ -161,12 +161,23 @@ func (s *SingleProducerSequencer) publishSlow(lo, hi int64, bad bool) error {
 
 // publishRange publishes up to hi, which the caller knows was claimed.
 func (s *SingleProducerSequencer) publishRange(hi int64) {
+	if s.marks != nil {
+		s.publishMarks(hi)
+	}
 	s.pub = hi
 	if relaxedStoreSupported && s.notify.fence {
 		s.cursor.storeRelease(hi)
 		return
 	}
 	s.cursor.Store(hi)
+}
+
+// publishMarks writes the Marks of pub+1..hi, before the cursor: kept
+// out of line so that publishRange stays small enough to inline.
+//
+//go:noinline
+func (s *SingleProducerSequencer) publishMarks(hi int64) {
+	s.marks.publish(s.pub+1, hi, relaxedStoreSupported && s.notify.fence)
 }
 
 // RemainingCapacity returns how many slots could be claimed without

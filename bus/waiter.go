@@ -40,6 +40,9 @@ func (w *Waiter) Available() int64 {
 	if len(w.deps) > 0 {
 		return minSequence(w.deps, math.MaxInt64)
 	}
+	if m := w.core.marks; m != nil {
+		return m.highest(w.seq)
+	}
 	c := w.core.cursor.Load()
 	if w.core.avail != nil && c >= w.seq {
 		return w.core.highestPublished(w.seq, c)

@@ -51,6 +51,9 @@ func BenchmarkPingPongWait(b *testing.B) {
 		{"phased-spin-first", func() bus.WaitStrategy { return spinFirst{spins: 1000} }, false, pingBus},
 		{"busy-spin", func() bus.WaitStrategy { return &bus.BusySpinWait{} }, false, pingBus},
 		{"poll-spin", nil, true, pingBus},
+		{"marked", nil, false, pingMarked},
+		{"marked-busy-spin", func() bus.WaitStrategy { return &bus.BusySpinWait{} }, false, pingMarked},
+		{"marked-poll-spin", nil, true, pingMarked},
 	}
 	for _, v := range variants {
 		cc := *c
@@ -60,5 +63,6 @@ func BenchmarkPingPongWait(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(h.ValueAtQuantile(50)), v.name+"-median-ns")
+		b.ReportMetric(float64(h.ValueAtQuantile(99)), v.name+"-p99-ns")
 	}
 }

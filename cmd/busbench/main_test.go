@@ -88,8 +88,8 @@ func TestJSON(t *testing.T) {
 	if p == nil {
 		t.Fatal("no pingpong result")
 	}
-	if p.BusToRaw.Median <= 0 || p.BusToRawP99.Median <= 0 {
-		t.Errorf("pingpong ratios: median %v, p99 %v", p.BusToRaw, p.BusToRawP99)
+	if p.BusToRaw.Median <= 0 || p.BusToRawP99.Median <= 0 || p.MarkedToRaw.Median <= 0 || p.MarkedToRawP99.Median <= 0 {
+		t.Errorf("pingpong ratios: median %v, p99 %v; marked median %v, p99 %v", p.BusToRaw, p.BusToRawP99, p.MarkedToRaw, p.MarkedToRawP99)
 	}
 	for name, l := range map[string]Latency{"raw": p.Raw, "two lines": p.TwoLines, "bus": p.Bus, "channel": p.Channel} {
 		if l.Count != 3000 || l.Median <= 0 || l.Median > l.P99 || l.P99 > l.Max {

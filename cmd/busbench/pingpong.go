@@ -286,11 +286,29 @@ func pingTwoLines(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error
 // buses are; both goroutines wait with the bus's wait strategy
 // (Poller.Wait) and then Poll.
 func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
-	a, err := bus.New[scenario.Event](c.busOptions(false)...)
+	return pingBusOf(c, p, lim, h, func(e *scenario.Event) *int64 { return &e.V })
+}
+
+// markedEvent is scenario.Event's value with a bus.Mark: a bus of them
+// publishes through the slots (see bus.Mark).
+type markedEvent struct {
+	bus.Mark
+	V int64
+}
+
+// pingMarked is pingBus with events that embed bus.Mark: each hand-off
+// moves the slot's cache line alone.
+func pingMarked(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	return pingBusOf(c, p, lim, h, func(e *markedEvent) *int64 { return &e.V })
+}
+
+// pingBusOf is pingBus for events of type E, whose value val locates.
+func pingBusOf[E any](c *config, p pair, lim limit, h *hdrhistogram.Histogram, val func(*E) *int64) error {
+	a, err := bus.New[E](c.busOptions(false)...)
 	if err != nil {
 		return err
 	}
-	b, err := bus.New[scenario.Event](c.busOptions(false)...)
+	b, err := bus.New[E](c.busOptions(false)...)
 	if err != nil {
 		return err
 	}
@@ -309,9 +327,9 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 				b.Halt() // releases the initiator waiting for the pong
 			}
 		}()
-		var val int64
-		take := func(e *scenario.Event, _ int64, _ bool) bool { val = e.V; return true }
-		reply := func(e *scenario.Event, _ int64) { e.V = val }
+		var v int64
+		take := func(e *E, _ int64, _ bool) bool { v = *val(e); return true }
+		reply := func(e *E, _ int64) { *val(e) = v }
 		for {
 			if err := await(ctx, pa, take, c.pollSpin); err != nil {
 				// The initiator halts a when it is done; a poller of a
@@ -329,8 +347,8 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	initiate := func() error {
 		defer a.Halt()
 		var sent, got int64
-		ping := func(e *scenario.Event, _ int64) { e.V = sent }
-		take := func(e *scenario.Event, _ int64, _ bool) bool { got = e.V; return true }
+		ping := func(e *E, _ int64) { *val(e) = sent }
+		take := func(e *E, _ int64, _ bool) bool { got = *val(e); return true }
 		return timeRoundTrips(lim, h, func(i int64) error {
 			sent = i
 			if err := a.Publish(ping); err != nil {
@@ -357,7 +375,7 @@ func pingBus(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 // until it processes something (an experiment that leaves the wait
 // strategy out). Poll hands over every available event; a ping-pong has at
 // most one in flight.
-func await(ctx context.Context, p *bus.Poller[scenario.Event], take func(*scenario.Event, int64, bool) bool, spin bool) error {
+func await[E any](ctx context.Context, p *bus.Poller[E], take func(*E, int64, bool) bool, spin bool) error {
 	if !spin {
 		if err := p.Wait(ctx); err != nil {
 			return err

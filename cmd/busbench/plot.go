@@ -45,6 +45,7 @@ func writePlot(file string, p *PingPongResult) error {
 	}{
 		{"raw", "raw CAS (core to core)", color.RGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}, []vg.Length{vg.Points(4), vg.Points(2)}},
 		{"bus", "bus", color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, nil},
+		{"marked", "bus, events with bus.Mark", color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, nil},
 		{"channel", "channel", color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}, nil},
 	}
 	for _, s := range series {

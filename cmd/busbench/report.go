@@ -71,6 +71,7 @@ func writeTable(w io.Writer, r *Report) {
 		row("raw CAS (core to core)", p.Raw, "1x", "1x")
 		row("raw slot+cursor (2 lines)", p.TwoLines, ratio(p.TwoLinesToRaw, c.Count), "")
 		row("bus (2 buses, pollers)", p.Bus, ratio(p.BusToRaw, c.Count), ratio(p.BusToRawP99, c.Count))
+		row("bus, events with bus.Mark (1 line)", p.Marked, ratio(p.MarkedToRaw, c.Count), ratio(p.MarkedToRawP99, c.Count))
 		row("channel (2 unbuffered)", p.Channel, ratio(p.ChannelToRaw, c.Count), "")
 		tw.Flush()
 		if p.Probe != nil {

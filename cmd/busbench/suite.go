@@ -110,12 +110,18 @@ type PingPongResult struct {
 	// TwoLines is the raw round trip of a ring's layout, slot and cursor
 	// on two lines (see pingTwoLines): the floor for the bus.
 	TwoLines Latency `json:"raw_two_lines"`
+	// Marked is the bus with events that embed bus.Mark, published
+	// through their slots: one line a hand-off, as the raw CAS.
+	Marked Latency `json:"bus_marked"`
 	// BusToRaw, ChannelToRaw and TwoLinesToRaw compare medians within each
 	// repetition, BusToRawP99 the bus's p99 with the raw p99.
 	TwoLinesToRaw Ratio `json:"two_lines_to_raw_median"`
 	BusToRaw      Ratio `json:"bus_to_raw_median"`
 	ChannelToRaw  Ratio `json:"channel_to_raw_median"`
 	BusToRawP99   Ratio `json:"bus_to_raw_p99"`
+	// MarkedToRaw and MarkedToRawP99 are the same for the marked bus.
+	MarkedToRaw    Ratio `json:"bus_marked_to_raw_median"`
+	MarkedToRawP99 Ratio `json:"bus_marked_to_raw_p99"`
 	// Probe is probe.Measure's figure for the same pair, when asked for.
 	Probe *probe.PairLatency `json:"probe,omitempty"`
 
@@ -279,14 +285,14 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		return nil, err
 	}
 	res := &PingPongResult{CPUs: p.cpus, Pinned: p.pinned, Note: note, hists: map[string]*hdrhistogram.Histogram{}}
-	names := []string{"clock", "raw", "bus", "channel", "twolines"}
-	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan, pingTwoLines}
+	names := []string{"clock", "raw", "bus", "channel", "twolines", "marked"}
+	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan, pingTwoLines, pingMarked}
 	for _, n := range names {
 		res.hists[n] = newHistogram()
 	}
-	var busR, chanR, twoR, busP99 []float64
+	var busR, chanR, twoR, busP99, markR, markP99 []float64
 	for range c.count {
-		var med, p99 [5]float64
+		var med, p99 [6]float64
 		for i, f := range funcs {
 			h, err := runPing(c, p, f)
 			if err != nil {
@@ -303,11 +309,14 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		busP99 = append(busP99, p99[2]/p99[1])
 		chanR = append(chanR, med[3]/med[1])
 		twoR = append(twoR, med[4]/med[1])
+		markR = append(markR, med[5]/med[1])
+		markP99 = append(markP99, p99[5]/p99[1])
 	}
 	res.TwoLines, res.TwoLinesToRaw = summarize(res.hists["twolines"]), newRatio(twoR)
 	res.Clock = summarize(res.hists["clock"])
 	res.Raw, res.Bus, res.Channel = summarize(res.hists["raw"]), summarize(res.hists["bus"]), summarize(res.hists["channel"])
 	res.BusToRaw, res.ChannelToRaw, res.BusToRawP99 = newRatio(busR), newRatio(chanR), newRatio(busP99)
+	res.Marked, res.MarkedToRaw, res.MarkedToRawP99 = summarize(res.hists["marked"]), newRatio(markR), newRatio(markP99)
 	if c.probe && p.pinned {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
