@@ -80,8 +80,8 @@ func TestJSON(t *testing.T) {
 				t.Errorf("busraw %s: %+v, want 3000 events in 1 run", name, impl)
 			}
 		}
-		if b.BusBatch.Batch != 8 || b.BusToRaw.Median <= 0 || b.BatchToRaw.Median <= 0 {
-			t.Errorf("busraw: batch %d, ratios %v %v", b.BusBatch.Batch, b.BusToRaw, b.BatchToRaw)
+		if b.BusBatch.Batch != 8 || b.BusToRaw.Median <= 0 || b.BatchToRaw.Median <= 0 || b.SlicesToRaw.Median <= 0 {
+			t.Errorf("busraw: batch %d, ratios %v %v %v", b.BusBatch.Batch, b.BusToRaw, b.BatchToRaw, b.SlicesToRaw)
 		}
 	}
 	p := r.PingPong

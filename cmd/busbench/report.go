@@ -48,9 +48,10 @@ func writeTable(w io.Writer, r *Report) {
 	if b := r.BusRaw; b != nil {
 		fmt.Fprintf(w, "\nBus API against the raw sequencer path it wraps (1 producer writes an int64 per slot, 1 OnBatch consumer sums; ring %d; events/s, median of %d; bus/raw is the Bus's time per event over the raw path's, median of each repetition's, min-max in brackets)\n", c.RingSize, c.Count)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "events per claim\traw Next/Publish\tBus.Publish(Batch)\tbus/raw time\tallocs/ev raw\tbus\t\n")
+		fmt.Fprintf(tw, "events per claim\traw Next/Publish\tBus.Publish(Batch|Slices)\tbus/raw time\tallocs/ev raw\tbus\t\n")
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f\t%.3f\t\n", 1, rate(b.Raw.EventsPerSec), rate(b.Bus.EventsPerSec), ratio(b.BusToRaw, c.Count), b.Raw.AllocsPerEvent, b.Bus.AllocsPerEvent)
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f\t%.3f\t\n", c.Batch, rate(b.RawBatch.EventsPerSec), rate(b.BusBatch.EventsPerSec), ratio(b.BatchToRaw, c.Count), b.RawBatch.AllocsPerEvent, b.BusBatch.AllocsPerEvent)
+		fmt.Fprintf(tw, "%d, PublishSlices\t%s\t%s\t%s\t%.3f\t%.3f\t\n", c.Batch, rate(b.RawBatch.EventsPerSec), rate(b.BusSlices.EventsPerSec), ratio(b.SlicesToRaw, c.Count), b.RawBatch.AllocsPerEvent, b.BusSlices.AllocsPerEvent)
 		tw.Flush()
 	}
 	if p := r.PingPong; p != nil {
