@@ -41,15 +41,18 @@
 // (HandleEventsWith for parallel consumers, Then for pipelines and
 // diamonds, HandleEventsWithWorkerPool for a pool in which each event goes
 // to one worker, NewPoller for a consumer driven by the caller's
-// goroutine), Publish with a function that fills the event in place,
-// Shutdown that loses nothing, Close, Halt, and error policies for
-// handlers that fail or panic.
+// goroutine), Publish with a function that fills the event in place
+// (PublishBatch and PublishSlices for many at once), Shutdown that loses
+// nothing, Close, Halt, and error policies for handlers that fail or
+// panic. An event type that embeds [Mark] is published through its slot,
+// so that a hand-off moves one cache line instead of two.
 //
 // # Guarantees
 //
 // Publish synchronizes before any WaitFor (and so any handler call) that
-// observes the published sequence: a producer's writes to a slot before
-// Publish are visible to every consumer that handles it. A handler's writes
+// observes the published sequence, through the cursor or through the
+// slot's Mark: a producer's writes to a slot before Publish are visible
+// to every consumer that handles it. A handler's writes
 // for sequence s synchronize before the handler calls of consumers added
 // after it with Then, for s. Consumers see a sequence only once it and
 // every sequence before it are published.
