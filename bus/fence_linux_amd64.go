@@ -46,14 +46,9 @@ func heavyFence() {
 // is on amd64. The compiler keeps stores in program order, and the CPU
 // (TSO) makes them visible to other cores in that order, so every store
 // the producer made before this one is visible to a core that sees it.
-// A plain store is not a call: publishRange inlines into
-// SingleProducerSequencer.Publish and into Bus's commit. Publish itself
-// does not inline (go build -gcflags=-m=2 says why: its range checks and
-// the call to its slow path are over the inliner's budget), so a direct
-// Publish costs one call; nor does commit, which holds both sequencers'
-// publishRange and is over the budget since the multi-producer one chooses
-// between release and sequentially consistent stores, so Bus's publish
-// makes one call to it.
+// A plain store is not a call: publishCursor inlines into
+// SingleProducerSequencer.Publish and into Bus's publish (go build
+// -gcflags=-m=2).
 func (s *Sequence) storeRelease(v int64) {
 	*(*int64)(unsafe.Pointer(&s.v)) = v
 }

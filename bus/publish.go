@@ -98,7 +98,10 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 			fill(b.ring.Get(seq), seq)
 		}
 	}
-	s.publishRange(hi)
+	if s.marks != nil {
+		s.publishMarks(hi)
+	}
+	s.publishCursor(hi)
 	s.notify.wake()
 	return b.published()
 }

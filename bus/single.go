@@ -133,7 +133,10 @@ func (s *SingleProducerSequencer) Publish(lo, hi int64) error {
 	// notifier).
 	bad := lo != s.pub+1 || hi < lo || hi > s.next || faultsEnabled
 	if !bad {
-		s.publishRange(hi)
+		if s.marks != nil {
+			s.publishMarks(hi)
+		}
+		s.publishCursor(hi)
 		if s.notify.waiters.Load() == 0 || s.notify.woken.Load() {
 			return nil
 		}
@@ -159,11 +162,19 @@ func (s *SingleProducerSequencer) publishSlow(lo, hi int64, bad bool) error {
 	return nil
 }
 
-// publishRange publishes up to hi, which the caller knows was claimed.
+// publishRange publishes up to hi, which the caller knows was claimed:
+// the Marks, if any, then the cursor. The hot paths (Publish, Bus's
+// publish) make the same two steps inline.
 func (s *SingleProducerSequencer) publishRange(hi int64) {
 	if s.marks != nil {
 		s.publishMarks(hi)
 	}
+	s.publishCursor(hi)
+}
+
+// publishCursor publishes the cursor up to hi, whose Marks (if any) are
+// written. It is small enough to inline.
+func (s *SingleProducerSequencer) publishCursor(hi int64) {
 	s.pub = hi
 	if relaxedStoreSupported && s.notify.fence {
 		s.cursor.storeRelease(hi)
