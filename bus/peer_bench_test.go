@@ -46,6 +46,7 @@ func BenchmarkPeerWorkload(b *testing.B) {
 			if batch > 1 {
 				b.Run(fmt.Sprintf("ring=%d/batch=%d/path=slices", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, -batch, 1) })
 			}
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=marked", ring, batch), func(b *testing.B) { benchPeerMarked(b, ring, batch) })
 		}
 	}
 }
@@ -164,4 +165,70 @@ func benchPeerBus(b *testing.B, size, batch, producers int) {
 		sum += want(int(n))
 	}
 	check(b, "bus", h.sum, sum)
+}
+
+// markedInt64 is the workload's int64 with a bus.Mark: 16 bytes a slot.
+type markedInt64 struct {
+	bus.Mark
+	v int64
+}
+
+// sumMarked is sum64 for marked events.
+type sumMarked struct{ sum int64 }
+
+func (h *sumMarked) OnBatch(evs []markedInt64, _ int64, _ bool) (int, error) {
+	sum := h.sum
+	for i := range evs {
+		sum += evs[i].v
+	}
+	h.sum = sum
+	return len(evs), nil
+}
+
+func (h *sumMarked) OnEvent(ev *markedInt64, _ int64, _ bool) error {
+	h.sum += ev.v
+	return nil
+}
+
+// benchPeerMarked is the workload on a Bus of marked events (see
+// bus.Mark), which one producer publishes through the slots: Publish for
+// batch 1, PublishSlices for more.
+func benchPeerMarked(b *testing.B, size, batch int) {
+	x, err := bus.New[markedInt64](bus.WithSize(size))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &sumMarked{}
+	leaf := x.HandleEventsWith(h).Sequences()[0]
+	if err := x.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	fill := func(evs []markedInt64, _ int64) {
+		v := int64(i)
+		for k := range evs {
+			evs[k].v = v
+			v++
+		}
+		i = int(v)
+	}
+	for i < b.N {
+		if batch == 1 {
+			err = x.Publish(func(e *markedInt64, _ int64) { e.v = int64(i); i++ })
+		} else {
+			err = x.PublishSlices(min(batch, b.N-i), fill)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for leaf.Load() < int64(b.N-1) {
+	}
+	b.StopTimer()
+	if err := x.Shutdown(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	check(b, "marked", h.sum, want(b.N))
 }
