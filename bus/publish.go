@@ -70,9 +70,6 @@ func (b *Bus[T]) TryPublishBatch(n int, fill func(ev *T, seq int64)) error {
 // publish is every Publish variant: fill is called per event, or runs
 // per run of slots when fill is nil.
 func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs func([]T, int64), wait bool) error {
-	if fill == nil && runs == nil {
-		return errNilFill
-	}
 	if b.mp != nil {
 		return b.publishMulti(ctx, n, fill, runs, wait)
 	}
@@ -82,7 +79,7 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 	// path as short as the sequencer's Next and Publish (docs/results.md).
 	s := b.sp
 	hi, ok := s.claimFast(n)
-	if !ok || s.next-int64(n) != s.pub {
+	if !ok || hi-int64(n) != s.pub {
 		if ok {
 			s.next -= int64(n) // claim again after the abandoned slots
 		}
@@ -91,25 +88,37 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 			return err
 		}
 	}
-	if fill == nil {
-		b.fillRuns(hi-int64(n)+1, hi, runs)
-	} else {
+	switch {
+	case n == 1 && fill != nil:
+		fill(b.ring.Get(hi), hi)
+	case fill != nil:
 		for seq := hi - int64(n) + 1; seq <= hi; seq++ {
 			fill(b.ring.Get(seq), seq)
 		}
+	case runs != nil:
+		b.fillRuns(hi-int64(n)+1, hi, runs)
+	default:
+		s.next -= int64(n) // claim nothing
+		return errNilFill
 	}
 	if s.marks != nil {
 		s.publishMarks(hi)
 	}
 	s.publishCursor(hi)
 	s.notify.wake()
-	return b.published()
+	if s.closed.isRaised() { // published, as b.published says
+		return ErrClosed
+	}
+	return nil
 }
 
 // publishMulti is publish on a multi-producer bus. A fill that panics
 // must publish its claim at once (marked as skipped): other producers'
 // later claims cannot be consumed until it is.
 func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), runs func([]T, int64), wait bool) error {
+	if fill == nil && runs == nil {
+		return errNilFill
+	}
 	lo, hi, err := b.mp.claim(ctx, n, wait)
 	if err != nil {
 		return err
