@@ -69,6 +69,14 @@ func (c BusConfig) shape() *History {
 	return &History{RingSize: int64(c.RingSize), Consumers: busConsumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{busPool, busPool + 1, busPool + 2}}
 }
 
+// markedEvent is event embedding bus.Mark: a single-producer bus
+// publishes it through its slots (BusConfig.Marked, the marked litmus
+// tests).
+type markedEvent struct {
+	bus.Mark
+	event
+}
+
 // Consumer indexes in a RecordBus history.
 const (
 	busA    = 0 // HandleEventsWith(a, b): parallel consumers
