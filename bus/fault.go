@@ -10,6 +10,7 @@ const (
 	faultPublishEarly        // a claim is published before the producer writes the event
 	faultWrapOffByOne        // the wrap point is one slot too far: a claim overwrites an unconsumed slot
 	faultNoGatingCheck       // claims ignore the gating sequences altogether
+	faultMarkZeroBased       // Marks hold seq, not seq+1: a never-written slot 0 reads as published for sequence 0
 
 	// Lifecycle faults, listed by LifecycleFaults in busfault builds.
 

@@ -21,6 +21,7 @@ var faultNames = [...]string{
 	faultPublishEarly:  "publish-early",
 	faultWrapOffByOne:  "wrap-off-by-one",
 	faultNoGatingCheck: "no-gating-check",
+	faultMarkZeroBased: "mark-zero-based",
 
 	faultGateAtStart:            "gate-at-start",
 	faultShutdownIgnoresContext: "shutdown-ignores-context",

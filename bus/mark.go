@@ -77,7 +77,7 @@ func (m *marks) at(seq int64) *atomic.Int64 {
 // published, or seq-1, reading at most limit Marks.
 func (m *marks) highest(seq int64) int64 {
 	s, end := seq, seq+m.limit
-	for s < end && m.at(s).Load() == s+1 {
+	for s < end && m.at(s).Load() == markOf(s) {
 		s++
 	}
 	return s - 1
@@ -88,9 +88,20 @@ func (m *marks) highest(seq int64) int64 {
 func (m *marks) publish(lo, hi int64, release bool) {
 	for s := lo; s <= hi; s++ {
 		if release {
-			storeRelease64(m.at(s), s+1)
+			storeRelease64(m.at(s), markOf(s))
 		} else {
-			m.at(s).Store(s + 1)
+			m.at(s).Store(markOf(s))
 		}
 	}
+}
+
+// markOf returns what the Mark of a published seq holds: seq+1, so that a
+// slot never written (a zero Mark) is not taken for sequence 0. The
+// mark-zero-based fault (busfault builds) makes it seq, and falls into
+// that trap.
+func markOf(seq int64) int64 {
+	if faultsEnabled && faultActive(faultMarkZeroBased) {
+		return seq
+	}
+	return seq + 1
 }

@@ -19,8 +19,8 @@ import (
 // cmd/busverify reads.
 func TestDetection(t *testing.T) {
 	faults := verify.Faults()
-	if len(faults) < 4 {
-		t.Fatalf("Faults() = %q, want the four planted bugs", faults)
+	if len(faults) < 5 {
+		t.Fatalf("Faults() = %q, want the five planted bugs", faults)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer verify.PlantFault("none")

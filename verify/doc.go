@@ -15,7 +15,9 @@
 // claim (Next, TryNext), write, and publish, and consumers that ask their
 // barrier what is available, read the events and advance gating
 // sequences; RecordBus drives the public Bus end to end, with parallel
-// consumers, a pipeline stage and a worker pool. Each history is checked
+// consumers, a pipeline stage and a worker pool, and with events that
+// embed bus.Mark (BusConfig.Marked) the single-producer bus publishes
+// through its slots' Marks. Each history is checked
 // against Porcupine models (github.com/anishathalye/porcupine):
 //
 //   - ClaimModel: every claim is the contiguous range after the previous
@@ -81,9 +83,13 @@
 // the compiler), and PlantFault selects one: claim-no-cas (the
 // multi-producer claim as a load then a store), publish-early (the claim
 // is published before the producer writes the event), wrap-off-by-one
-// (the wrap point one slot too far) and no-gating-check. Each fault yields
-// the processor at its racy spot half the time, so that it shows with
-// GOMAXPROCS=1 and under emulators. The detection test requires each
+// (the wrap point one slot too far), no-gating-check, and mark-zero-based
+// (a marked bus's Marks hold seq instead of seq+1, so slot 0, never
+// written, reads as published for sequence 0). Each of the first four
+// yields the processor at its racy spot half the time, so that it shows
+// with GOMAXPROCS=1 and under emulators; mark-zero-based needs no race
+// window, only a consumer that looks before the first publish. The
+// detection test requires each
 // fault to be caught in at least 95% of runs at GOMAXPROCS 1, 2 and 4, and
 // the correct sequencer never to be flagged.
 //

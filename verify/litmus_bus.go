@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/eventbus/eventbus/bus"
 )
@@ -48,11 +49,20 @@ type availability interface{ IsAvailable(seq int64) bool }
 //   - gating: TryNext(2) on a full ring of 4 whose consumer reaches only
 //     the first slot must fail: success means a slot was overwritten
 //     before it was consumed.
+//
+// and for the single-producer Bus whose events embed bus.Mark (the
+// Marks, not the cursor, publish each event):
+//
+//   - write-publish/marked: Publish(v = 42) against one Poll: a Poll that
+//     hands over sequence 0 must see 42.
+//   - publish-order/marked: Publish(v = 42); Publish(v = 43) against one
+//     Poll: it hands over nothing, 0, or 0 and 1, each with its data.
 func Litmuses() []*Litmus {
 	var out []*Litmus
 	for _, multi := range []bool{false, true} {
 		out = append(out, publishOrder(multi), writePublish(multi), gating(multi))
 	}
+	out = append(out, writePublishMarked(), publishOrderMarked())
 	return append(out, claimUnique(), sequenceCAS(), sequenceTorn())
 }
 
@@ -140,6 +150,87 @@ func writePublish(multi bool) *Litmus {
 		Outcomes: map[string]Grade{"not yet published": Acceptable, "published, data=42": Acceptable},
 		Other:    Forbidden,
 	}
+}
+
+// markedState is a trial of the marked litmus tests: a fresh
+// single-producer bus of 8 slots whose events embed bus.Mark, never
+// started (Publish and Poll need no Start, and no goroutine is left
+// behind), and its poller; n of seqs and vals are what one Poll handed
+// over.
+type markedState struct {
+	b          *bus.Bus[markedEvent]
+	p          *bus.Poller[markedEvent]
+	n          int
+	seqs, vals [2]int64
+}
+
+// markedLitmus is a litmus test on markedState: actor 1 publishes events
+// with v = 42, 43, ... one Publish each; actor 2 polls once.
+func markedLitmus(name, desc string, events int, arbiter func(*markedState) string, outcomes map[string]Grade) *Litmus {
+	return &Litmus{
+		Name:        name,
+		Description: desc,
+		New: func() any {
+			b, err := bus.New[markedEvent](bus.WithSize(8), bus.WithPad(0))
+			if err != nil {
+				panic("verify: " + err.Error())
+			}
+			return &markedState{b: b, p: b.NewPoller()}
+		},
+		Actors: []func(any){
+			func(st any) {
+				m := st.(*markedState)
+				for i := range events {
+					_ = m.b.Publish(func(e *markedEvent, _ int64) { e.v = 42 + int64(i) })
+				}
+			},
+			func(st any) {
+				m := st.(*markedState)
+				_, _ = m.p.Poll(func(e *markedEvent, seq int64, _ bool) bool {
+					m.seqs[m.n], m.vals[m.n] = seq, e.v
+					m.n++
+					return m.n < len(m.seqs)
+				})
+			},
+		},
+		Arbiter:  func(st any) string { return arbiter(st.(*markedState)) },
+		Outcomes: outcomes,
+		Other:    Forbidden,
+	}
+}
+
+func writePublishMarked() *Litmus {
+	return markedLitmus("write-publish/marked",
+		"Publish(v = 42) || Poll: if it hands over 0, r = v", 1,
+		func(m *markedState) string {
+			switch {
+			case m.n == 0:
+				return "not yet published"
+			case m.n == 1 && m.seqs[0] == 0:
+				return "published, data=" + strconv.FormatInt(m.vals[0], 10)
+			}
+			return fmt.Sprintf("handed over %d events, first %d", m.n, m.seqs[0])
+		},
+		map[string]Grade{"not yet published": Acceptable, "published, data=42": Acceptable})
+}
+
+func publishOrderMarked() *Litmus {
+	return markedLitmus("publish-order/marked",
+		"Publish(v = 42); Publish(v = 43) || Poll: what it hands over", 2,
+		func(m *markedState) string {
+			if m.n == 0 {
+				return "none"
+			}
+			var b strings.Builder
+			for i := range m.n {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%d: data=%d", m.seqs[i], m.vals[i])
+			}
+			return b.String()
+		},
+		map[string]Grade{"none": Acceptable, "0: data=42": Acceptable, "0: data=42, 1: data=43": Acceptable})
 }
 
 type gatingState struct {

@@ -46,6 +46,11 @@ type BusConfig struct {
 	// consumers with affinity.PinPlan (bus.WithPin); the zero Plan pins
 	// nothing.
 	Plan affinity.Plan
+	// Marked records a bus whose events embed bus.Mark: with one
+	// producer, the Marks in the slots publish each event and the
+	// consumers read them instead of the cursor. The multi-producer bus
+	// ignores Marks, so with more producers only the events are larger.
+	Marked bool
 }
 
 func (c BusConfig) withDefaults() (BusConfig, error) {
@@ -69,6 +74,14 @@ func (c BusConfig) shape() *History {
 	return &History{RingSize: int64(c.RingSize), Consumers: busConsumers, Deps: [][]int{busC: {busA, busB}}, Pool: []int{busPool, busPool + 1, busPool + 2}}
 }
 
+// markedEvent is event embedding bus.Mark: a single-producer bus
+// publishes it through its slots (BusConfig.Marked, the marked litmus
+// tests).
+type markedEvent struct {
+	bus.Mark
+	event
+}
+
 // Consumer indexes in a RecordBus history.
 const (
 	busA    = 0 // HandleEventsWith(a, b): parallel consumers
@@ -79,16 +92,25 @@ const (
 	busConsumers = 6
 )
 
-type busHandler struct {
+// busEvent is a pointer to an event type RecordBus can publish: event
+// or markedEvent.
+type busEvent[E any] interface {
+	*E
+	payload() *int64
+}
+
+func (e *event) payload() *int64 { return &e.v }
+
+type busHandler[E any, P busEvent[E]] struct {
 	c     uint8
 	clk   *Clock
 	rec   *recorder
 	count *atomic.Int64
 }
 
-func (h *busHandler) OnEvent(ev *event, seq int64, _ bool) error {
+func (h *busHandler[E, P]) OnEvent(ev *E, seq int64, _ bool) error {
 	call := h.clk.Tick()
-	v := ev.v
+	v := *P(ev).payload()
 	ret := h.clk.Tick()
 	h.rec.add(cop{call: call, ret: ret, kind: Handle, cons: h.c, a: seq, b: v})
 	h.count.Add(1)
@@ -120,6 +142,14 @@ func RecordBus(cfg BusConfig) (*History, error) {
 // recordBus records a run of cfg, which has its defaults, as
 // recordSequencer does.
 func recordBus(ctx context.Context, cfg BusConfig, h *History, round func([]cop) error) error {
+	if cfg.Marked {
+		return recordBusOf[markedEvent](ctx, cfg, h, round)
+	}
+	return recordBusOf[event](ctx, cfg, h, round)
+}
+
+// recordBusOf is recordBus on a bus of events of type E.
+func recordBusOf[E any, P busEvent[E]](ctx context.Context, cfg BusConfig, h *History, round func([]cop) error) error {
 	opts, err := layoutOptions(cfg.Pad, cfg.Wait)
 	if err != nil {
 		return err
@@ -131,7 +161,7 @@ func recordBus(ctx context.Context, cfg BusConfig, h *History, round func([]cop)
 	if cfg.Producers > 1 {
 		opts = append(opts, bus.WithMultiProducer())
 	}
-	b, err := bus.New[event](opts...)
+	b, err := bus.New[E](opts...)
 	if err != nil {
 		return err
 	}
@@ -143,9 +173,9 @@ func recordBus(ctx context.Context, cfg BusConfig, h *History, round func([]cop)
 		return r
 	}
 	counts := make([]atomic.Int64, busConsumers)
-	hs := make([]bus.Handler[event], busConsumers)
+	hs := make([]bus.Handler[E], busConsumers)
 	for c := range hs {
-		hs[c] = &busHandler{c: uint8(c), clk: &clk, rec: newRec(), count: &counts[c]}
+		hs[c] = &busHandler[E, P]{c: uint8(c), clk: &clk, rec: newRec(), count: &counts[c]}
 	}
 	b.HandleEventsWith(hs[busA], hs[busB]).Then(hs[busC])
 	b.HandleEventsWithWorkerPool(hs[busPool], hs[busPool+1], hs[busPool+2])
@@ -188,12 +218,12 @@ func recordBus(ctx context.Context, cfg BusConfig, h *History, round func([]cop)
 				for range n {
 					k := 1 + rng.IntN(cfg.MaxBatch)
 					lo, hi := int64(-1), int64(-1)
-					fill := func(ev *event, seq int64) {
+					fill := func(ev *E, seq int64) {
 						if lo < 0 {
 							lo = seq
 						}
 						hi = seq
-						ev.v = Payload(seq)
+						*P(ev).payload() = Payload(seq)
 					}
 					call := clk.Tick()
 					var err error

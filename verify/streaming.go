@@ -92,8 +92,12 @@ func (c SeqConfig) String() string {
 // that names every field a run depends on.
 func (c BusConfig) String() string {
 	c, _ = c.withDefaults()
-	return fmt.Sprintf("bus, %d producers, ring %d, events %d, batch %d, round %d, %s, seed %d",
-		c.Producers, c.RingSize, c.Events, c.MaxBatch, c.Round, layoutString(c.Pad, c.Wait, c.Plan), c.Seed)
+	kind := "bus"
+	if c.Marked {
+		kind = "bus of marked events"
+	}
+	return fmt.Sprintf("%s, %d producers, ring %d, events %d, batch %d, round %d, %s, seed %d",
+		kind, c.Producers, c.RingSize, c.Events, c.MaxBatch, c.Round, layoutString(c.Pad, c.Wait, c.Plan), c.Seed)
 }
 
 func layoutString(pad int, wait bus.WaitKind, plan affinity.Plan) string {

@@ -64,11 +64,13 @@ var suiteHistories = []struct {
 	{name: "history/multi-producer-2", seq: &SeqConfig{Multi: true, Producers: 2, Consumers: 2}},
 	{name: "history/multi-producer-4", seq: &SeqConfig{Multi: true, Producers: 4, Consumers: 1, RingSize: 32, MaxBatch: 8}},
 	{name: "bus/single-producer", bus: &BusConfig{}},
+	{name: "bus/single-producer-marked", bus: &BusConfig{Marked: true}},
 	{name: "bus/multi-producer-3", bus: &BusConfig{Producers: 3}},
 }
 
 // RunSuite records a history from the real bus for each configuration
-// (single- and multi-producer sequencers, and the Bus end to end), checks
+// (single- and multi-producer sequencers, and the Bus end to end, one of
+// them with marked events: BusConfig.Marked), checks
 // each with every applicable model and oracle as it is recorded
 // (VerifySequencer, VerifyBus), and runs every
 // litmus test (Litmuses). It returns one Outcome per entry.

@@ -152,7 +152,8 @@ func runHistory(ctx context.Context, h history, o verify.Options) (*verify.Repor
 }
 
 // draw returns the configuration of history i of a run seeded with seed:
-// the shape (single- or multi-producer sequencer, or the bus end to end),
+// the shape (single- or multi-producer sequencer, or the bus end to end,
+// with or without marked events),
 // producers, consumers, ring size, batch sizes, TryNext share, round
 // length, pad and wait strategy. With a profile, its layout and plan
 // replace the drawn ring size, pad and wait strategy.
@@ -188,6 +189,7 @@ func draw(seed uint64, i int, p *affinity.Profile) history {
 	default:
 		c := verify.BusConfig{Producers: pick(1, 4), RingSize: ring, Events: n, MaxBatch: batch, Round: pick(50, 400),
 			Seed: seedI, Pad: pad, Wait: wait}
+		c.Marked = rng.IntN(2) == 1 // drawn last: the other draws stay those of the seed
 		c = c.WithProfile(p)
 		return history{bus: &c}
 	}

@@ -204,7 +204,8 @@ func TestLongRunProfile(t *testing.T) {
 	}
 }
 
-// TestDrawVaries: a seed draws every shape and many layouts.
+// TestDrawVaries: a seed draws every shape (the bus with and without
+// marked events among them) and many layouts.
 func TestDrawVaries(t *testing.T) {
 	shapes := map[string]bool{}
 	rings := map[int]bool{}
@@ -212,7 +213,7 @@ func TestDrawVaries(t *testing.T) {
 		h := draw(1, i, nil)
 		switch {
 		case h.bus != nil:
-			shapes["bus"] = true
+			shapes[map[bool]string{false: "bus", true: "bus-marked"}[h.bus.Marked]] = true
 			rings[h.bus.RingSize] = true
 		case h.seq.Multi:
 			shapes["multi"] = true
@@ -224,7 +225,7 @@ func TestDrawVaries(t *testing.T) {
 			t.Fatalf("history %d drawn differently from the same seed", i)
 		}
 	}
-	if len(shapes) != 3 || len(rings) < 4 {
+	if len(shapes) != 4 || len(rings) < 4 {
 		t.Errorf("shapes %v, rings %v", shapes, rings)
 	}
 }
