@@ -14,8 +14,11 @@ import (
 // claim. BenchmarkPeerWorkload puts the Bus API (path=bus: Publish and
 // PublishBatch) beside the sequencer it wraps (path=raw: Next, a write
 // through Ring.Get, Publish, and a BatchEventProcessor), so that the
-// Bus-to-raw ratio is measured in one run; BenchmarkPeerWorkloadMulti is
-// the multi-producer Bus against a channel with one and three producers.
+// Bus-to-raw ratio is measured in one run, beside path=slices
+// (PublishSlices), path=marked (events that embed bus.Mark) and
+// path=alone (the raw producer with no consumer: the floor).
+// BenchmarkPeerWorkloadMulti is the multi-producer Bus against a channel
+// with one and three producers.
 // Run them interleaved:
 //
 //	go test -c -o /tmp/bus.test ./bus; cd bus
@@ -47,6 +50,7 @@ func BenchmarkPeerWorkload(b *testing.B) {
 				b.Run(fmt.Sprintf("ring=%d/batch=%d/path=slices", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, -batch, 1) })
 			}
 			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=marked", ring, batch), func(b *testing.B) { benchPeerMarked(b, ring, batch) })
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=alone", ring, batch), func(b *testing.B) { benchPeerAlone(b, ring, batch) })
 		}
 	}
 }
@@ -231,4 +235,31 @@ func benchPeerMarked(b *testing.B, size, batch int) {
 		b.Fatal(err)
 	}
 	check(b, "marked", h.sum, want(b.N))
+}
+
+// benchPeerAlone is the raw path's producer with no consumer at all: the
+// sequencer has no gating sequence, so it never waits and no cache line
+// ever leaves the producer's core. It is the floor under any pipeline's
+// time per event on this workload: the producer's own work.
+func benchPeerAlone(b *testing.B, size, batch int) {
+	ring, err := bus.NewRing[int64](size, bus.DefaultPad())
+	if err != nil {
+		b.Fatal(err)
+	}
+	seqr, err := bus.NewSingleProducerSequencer(size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; {
+		lo, hi, err := seqr.Next(min(batch, b.N-i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for s := lo; s <= hi; s++ {
+			*ring.Get(s) = int64(i)
+			i++
+		}
+		seqr.Publish(lo, hi)
+	}
 }

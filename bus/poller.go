@@ -89,6 +89,13 @@ func (p *Poller[T]) Poll(fn func(ev *T, seq int64, endOfBatch bool) bool) (PollS
 		// sealed first: once it is raised, the cursor covers every
 		// publish that returned nil.
 		sealed := p.barrier.core.sealed.isRaised()
+		if !sealed && p.barrier.core.marks != nil && len(p.barrier.waiter.deps) == 0 {
+			// A poller that follows the producer through the Marks is
+			// never gated (the cursor passes next only after next's
+			// Mark), and reading the cursor would pull its line away
+			// from the producer.
+			return PollIdle, nil
+		}
 		switch {
 		case p.barrier.Cursor() >= next:
 			return PollGating, nil

@@ -220,7 +220,11 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 	}
 	most := hintsFor(min(poll, maxPoll))
 	gap := min(max(w.gap, 1), most)
-	start := time.Now()
+	// The clock is first read at the first check of the exits, not on
+	// entry: a reply that comes within a few pauses (a request waiting
+	// for its answer) is then taken without reading the clock at all. The
+	// phases start up to seven pauses late.
+	var start time.Time
 	yielding := false
 	for i := 0; ; i++ {
 		if !yielding {
@@ -242,6 +246,9 @@ func (s *PhasedBackoffWait) Wait(w *Waiter) (int64, error) {
 		if err := w.Err(); err != nil {
 			w.gap = gap
 			return 0, err
+		}
+		if start.IsZero() {
+			start = time.Now()
 		}
 		el := time.Since(start)
 		if el > spinFor+yieldFor {
