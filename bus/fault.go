@@ -5,11 +5,12 @@ package bus
 type fault uint8
 
 const (
-	faultNone          fault = iota
-	faultClaimNoCAS          // multi-producer claim as load-then-store, not CAS
-	faultPublishEarly        // a claim is published before the producer writes the event
-	faultWrapOffByOne        // the wrap point is one slot too far: a claim overwrites an unconsumed slot
-	faultNoGatingCheck       // claims ignore the gating sequences altogether
+	faultNone            fault = iota
+	faultClaimNoCAS            // multi-producer claim as load-then-store, not CAS
+	faultPublishEarly          // a claim is published before the producer writes the event
+	faultWrapOffByOne          // the wrap point is one slot too far: a claim overwrites an unconsumed slot
+	faultNoGatingCheck         // claims ignore the gating sequences altogether
+	faultCloseDropsClaim       // Close releases a producer that claimed and waits for room, its range left unpublished
 
 	// Lifecycle faults, listed by LifecycleFaults in busfault builds.
 

@@ -16,11 +16,12 @@ import (
 const faultsEnabled = true
 
 var faultNames = [...]string{
-	faultNone:          "none",
-	faultClaimNoCAS:    "claim-no-cas",
-	faultPublishEarly:  "publish-early",
-	faultWrapOffByOne:  "wrap-off-by-one",
-	faultNoGatingCheck: "no-gating-check",
+	faultNone:            "none",
+	faultClaimNoCAS:      "claim-no-cas",
+	faultPublishEarly:    "publish-early",
+	faultWrapOffByOne:    "wrap-off-by-one",
+	faultNoGatingCheck:   "no-gating-check",
+	faultCloseDropsClaim: "close-drops-claim",
 
 	faultGateAtStart:            "gate-at-start",
 	faultShutdownIgnoresContext: "shutdown-ignores-context",
