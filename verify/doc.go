@@ -21,7 +21,11 @@
 //   - ClaimModel: every claim is the contiguous range after the previous
 //     one (no overlap, no gap, in an order consistent with real time),
 //     never reaches a slot a gating consumer has not passed, and TryNext
-//     fails only when the ring really lacked room. A second, independent
+//     fails only when the ring really lacked room. The multi-producer Next
+//     claims with an atomic add and then waits for room; it linearizes
+//     once it has room, so in a multi-producer history a failed TryNext
+//     is judged against the claimed prefix plus the slots such waiting
+//     claims may hold (History.Held), a weaker check. A second, independent
 //     oracle, TileClaims, checks the same claims by sorting them by range;
 //     CheckClaims runs both and a history passes only if both agree.
 //   - PublishModel: a consumer never observes a slot as available before
@@ -81,9 +85,12 @@
 // the compiler), and PlantFault selects one: claim-no-cas (the
 // multi-producer claim as a load then a store), publish-early (the claim
 // is published before the producer writes the event), wrap-off-by-one
-// (the wrap point one slot too far) and no-gating-check. Each fault yields
-// the processor at its racy spot half the time, so that it shows with
-// GOMAXPROCS=1 and under emulators. The detection test requires each
+// (the wrap point one slot too far), no-gating-check, and
+// close-drops-claim (Close releases a multi-producer Next that holds its
+// claim, leaving its slots unpublished). The first four yield the
+// processor at their racy spot half the time, so that they show with
+// GOMAXPROCS=1 and under emulators; the last needs no yield, since Close
+// comes from another goroutine while the claim waits. The detection test requires each
 // fault to be caught in at least 95% of runs at GOMAXPROCS 1, 2 and 4, and
 // the correct sequencer never to be flagged.
 //
