@@ -6,7 +6,7 @@ type fault uint8
 
 const (
 	faultNone            fault = iota
-	faultClaimNoCAS            // multi-producer claim as load-then-store, not CAS
+	faultClaimNoCAS            // multi-producer claim as load-then-store, not CAS (TryNext) or atomic add (Next)
 	faultPublishEarly          // a claim is published before the producer writes the event
 	faultWrapOffByOne          // the wrap point is one slot too far: a claim overwrites an unconsumed slot
 	faultNoGatingCheck         // claims ignore the gating sequences altogether
