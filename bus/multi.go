@@ -252,8 +252,9 @@ func (s *MultiProducerSequencer) publishRange(lo, hi int64) {
 }
 
 // RemainingCapacity returns how many slots could be claimed without
-// waiting, as far as the gating sequences show right now.
+// waiting, as far as the gating sequences show right now: 0 while claims
+// made with Next wait for room.
 func (s *MultiProducerSequencer) RemainingCapacity() int64 {
 	cur := s.cursor.Load()
-	return s.size - (cur - minSequence(s.gatingSeqs(), cur))
+	return max(s.size-(cur-minSequence(s.gatingSeqs(), cur)), 0)
 }

@@ -310,3 +310,26 @@ func TestMultiProducerClaimsNeverOverlap(t *testing.T) {
 		t.Fatalf("cursor %d, claims end at %d", s.Cursor(), next-1)
 	}
 }
+
+// TestRemainingCapacityWhileClaimsWait: multi-producer Next calls that
+// claimed past a full ring and wait for room leave no capacity, not less
+// than none.
+func TestRemainingCapacityWhileClaimsWait(t *testing.T) {
+	s, _ := bus.NewMultiProducerSequencer(4)
+	consumer := s.NewSequence()
+	s.AddGatingSequences(consumer)
+	s.Next(4)
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { _, _, err := s.Next(2); done <- err }()
+	}
+	for s.Cursor() != 7 {
+		time.Sleep(time.Millisecond)
+	}
+	if got := s.RemainingCapacity(); got != 0 {
+		t.Errorf("RemainingCapacity with two claims waiting on a full ring = %d, want 0", got)
+	}
+	s.Halt()
+	awaitErr(t, done, bus.ErrClosed, "Halt")
+	awaitErr(t, done, bus.ErrClosed, "Halt")
+}
