@@ -120,7 +120,7 @@ func (s State) String() string {
 // consumers had handled everything and ended: the bus is StateAbandoned.
 type ShutdownError struct {
 	Err       error      // the context's error
-	Unhandled int64      // events published that some consumer had not handled
+	Unhandled int64      // events published (with WithMultiProducer, slots claimed) that some consumer had not handled
 	Consumers []Progress // the consumers still running or behind
 }
 

@@ -244,3 +244,32 @@ func racePublishAndEnd(t *testing.T, end string, k bus.WaitKind, seed uint64) in
 	}
 	return waits
 }
+
+// TestShutdownBeforeStartReleasesAHeldClaim: before Start nothing makes
+// room, so a multi-producer Publish that claimed on the full ring is
+// released by Shutdown's halt, and the bus ends abandoned.
+func TestShutdownBeforeStartReleasesAHeldClaim(t *testing.T) {
+	b, _ := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer())
+	b.HandleEventsWith(&tally{})
+	for range 4 {
+		if err := b.Publish(func(*ev, int64) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := make(chan error, 1)
+	go func() { held <- b.Publish(func(*ev, int64) { t.Error("fill called for a claim abandoned by Shutdown") }) }()
+	for b.Cursor() != 4 {
+		time.Sleep(time.Millisecond)
+	}
+	b.Close()
+	select {
+	case err := <-held:
+		t.Fatalf("Close released a Publish that holds its claim before Start: %v", err)
+	case <-time.After(10 * time.Millisecond):
+	}
+	err := b.Shutdown(deadline(t))
+	awaitErr(t, held, bus.ErrClosed, "Shutdown before Start")
+	if !errors.Is(err, bus.ErrNotStarted) || b.State() != bus.StateAbandoned {
+		t.Fatalf("Shutdown before Start = %v (state %v), want abandoned, not started", err, b.State())
+	}
+}
