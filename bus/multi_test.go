@@ -257,7 +257,9 @@ func TestShutdownBeforeStartReleasesAHeldClaim(t *testing.T) {
 		}
 	}
 	held := make(chan error, 1)
-	go func() { held <- b.Publish(func(*ev, int64) { t.Error("fill called for a claim abandoned by Shutdown") }) }()
+	go func() {
+		held <- b.Publish(func(*ev, int64) { t.Error("fill called for a claim abandoned by Shutdown") })
+	}()
 	for b.Cursor() != 4 {
 		time.Sleep(time.Millisecond)
 	}
