@@ -9,8 +9,9 @@
 //
 // A sequencer hands out sequences to producers: [SingleProducerSequencer]
 // for one producing goroutine (no atomic read-modify-write on a claim) and
-// [MultiProducerSequencer] for many (a compare-and-swap on the cursor, and a
-// per-slot flag holding each slot's lap number, so consumers never see a
+// [MultiProducerSequencer] for many (Next claims with one atomic add on
+// the cursor and then waits for room, TryNext with a compare-and-swap, and
+// a per-slot flag holding each slot's lap number, so consumers never see a
 // slot before its own producer published it). Next(n) claims n slots,
 // waiting while the ring is full; TryNext(n) returns
 // [ErrInsufficientCapacity] instead of waiting; Publish(lo, hi) makes the
@@ -92,7 +93,10 @@
 //
 // Every wait has an exit: producers blocked on a full ring return
 // [ErrClosed] after Shutdown, Close or Halt, and their context's error
-// with PublishContext and NextContext; consumers' waits return
+// with PublishContext and NextContext (with WithMultiProducer, a Publish
+// or Next that already holds its claim returns after Close only once the
+// consumers make room, and at once after Halt or an abandoned Shutdown:
+// see MultiProducerSequencer.Next); consumers' waits return
 // [ErrHalted] after Halt, whatever the wait strategy's parameters; and
 // Shutdown never waits past its context, like http.Server.Shutdown.
 //

@@ -8,8 +8,9 @@ var (
 	// ErrInvalid is wrapped by errors that report a bad argument.
 	ErrInvalid = errors.New("bus: invalid argument")
 	// ErrClosed is returned by claims made after the sequencer was closed
-	// (by Shutdown or Halt), and by producers released from a full ring by
-	// the close.
+	// (by Shutdown, Close or Halt), and by producers released from a full
+	// ring by the close (a multi-producer claim made before the close, once
+	// it has room or the bus halts; see MultiProducerSequencer.Next).
 	ErrClosed = errors.New("bus: closed")
 	// ErrHalted is returned by a barrier's wait once its consumer, or the
 	// whole bus, was halted.

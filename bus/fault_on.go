@@ -16,12 +16,13 @@ import (
 const faultsEnabled = true
 
 var faultNames = [...]string{
-	faultNone:          "none",
-	faultClaimNoCAS:    "claim-no-cas",
-	faultPublishEarly:  "publish-early",
-	faultWrapOffByOne:  "wrap-off-by-one",
-	faultNoGatingCheck: "no-gating-check",
-	faultMarkZeroBased: "mark-zero-based",
+	faultNone:            "none",
+	faultClaimNoCAS:      "claim-no-cas",
+	faultPublishEarly:    "publish-early",
+	faultWrapOffByOne:    "wrap-off-by-one",
+	faultNoGatingCheck:   "no-gating-check",
+	faultMarkZeroBased:   "mark-zero-based",
+	faultCloseDropsClaim: "close-drops-claim",
 
 	faultGateAtStart:            "gate-at-start",
 	faultShutdownIgnoresContext: "shutdown-ignores-context",

@@ -120,7 +120,7 @@ func (s State) String() string {
 // consumers had handled everything and ended: the bus is StateAbandoned.
 type ShutdownError struct {
 	Err       error      // the context's error
-	Unhandled int64      // events published that some consumer had not handled
+	Unhandled int64      // events published (with WithMultiProducer, slots claimed) that some consumer had not handled
 	Consumers []Progress // the consumers still running or behind
 }
 
@@ -228,7 +228,11 @@ func (b *Bus[T]) Wait() error {
 
 // Close stops accepting events without waiting for anything: claims
 // return ErrClosed from now on and producers blocked on a full ring are
-// released, while consumers go on handling what was published. It is the
+// released, while consumers go on handling what was published. With
+// WithMultiProducer a blocked Publish (or Next) may already hold its
+// slots: it returns ErrClosed once the consumers make room for them,
+// without calling its fill, and its slots are passed as skipped (see
+// MultiProducerSequencer.Next). It is the
 // first step of ending a bus from a Poller's own goroutine: Close, Poll
 // until Poll returns PollClosed, then Shutdown (see the Poller example).
 // Close is idempotent.

@@ -6,7 +6,11 @@ import (
 )
 
 // MultiProducerSequencer hands out sequences to any number of producer
-// goroutines. A claim is a compare-and-swap on the cursor; publishing marks
+// goroutines. Next claims with one atomic add on the cursor and then waits
+// for room, so concurrent claims never retry; TryNext, and claims that
+// must be able to give up (Bus.PublishContext, Bus.NextContext), check for
+// room first and claim with a compare-and-swap on the cursor. Both move
+// the same cursor, so the two kinds of claim mix freely. Publishing marks
 // each slot available in a per-slot flag holding the slot's lap number, so
 // a consumer never sees a slot before its own producer published it, even
 // when producers publish out of claim order. Create it with
@@ -42,22 +46,124 @@ func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
 
 // Next claims the next n slots, waiting with the wait strategy while the
 // ring is full, and returns the first and last claimed sequence. Claims by
-// different goroutines never overlap and together leave no gap. It returns
-// ErrClosed once the sequencer is closed, including while it waits, and an
-// error wrapping ErrInvalid when n is below 1 or above the ring size.
+// different goroutines never overlap and together leave no gap.
+//
+// The claim is one atomic add on the cursor, made before looking for room,
+// as in the LMAX Disruptor: a Next that then finds the ring full already
+// holds its slots, and later claims and Shutdown's drain wait for them to
+// be published. So Close does not release it: it waits until the
+// consumers make room, then publishes its slots marked as skipped (no
+// handler sees them) and returns ErrClosed. Halt releases it at once with
+// ErrClosed, leaving its slots unpublished: nothing consumes after a halt.
+// Next returns ErrClosed, claiming nothing, once the sequencer is closed,
+// and an error wrapping ErrInvalid when n is below 1 or above the ring
+// size.
 func (s *MultiProducerSequencer) Next(n int) (lo, hi int64, err error) {
-	return s.claim(context.Background(), n, true)
+	return s.next(n)
 }
 
 // TryNext claims the next n slots if the ring has room for them now, and
-// returns ErrInsufficientCapacity without waiting if it has not.
+// returns ErrInsufficientCapacity without waiting, claiming nothing, if it
+// has not. It checks for room first and claims with a compare-and-swap on
+// the cursor, retried while other producers move the cursor.
 func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 	return s.claim(context.Background(), n, false)
 }
 
-// claim is Next, or TryNext when wait is false. A wait also ends,
-// claiming nothing, when ctx is done.
+// claim is Next, or TryNext when wait is false, for a Bus. A claim that
+// waits for a ctx that can never end is Next's atomic add (next); the
+// others must be able to claim nothing, so they wait for room before
+// claiming with a compare-and-swap (casClaim).
 func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
+	if wait && ctx.Done() == nil {
+		return s.next(n)
+	}
+	return s.casClaim(ctx, n, wait)
+}
+
+// next claims n slots with one atomic add on the cursor, then waits for
+// the gating sequences to pass the slots' previous lap (see Next).
+func (s *MultiProducerSequencer) next(n int) (lo, hi int64, err error) {
+	if err := s.checkClaim(n); err != nil {
+		return 0, 0, err
+	}
+	if s.closed.isRaised() {
+		return 0, 0, ErrClosed
+	}
+	if faultsEnabled && faultActive(faultClaimNoCAS) {
+		cur := s.cursor.Load()
+		faultYield()
+		s.cursor.Store(cur + int64(n))
+		hi = cur + int64(n)
+	} else {
+		hi = s.cursor.Add(int64(n))
+	}
+	lo = hi - int64(n) + 1
+	wrap := hi - s.size
+	if faultsEnabled && faultActive(faultWrapOffByOne) {
+		wrap--
+	}
+	gated := !faultsEnabled || !faultActive(faultNoGatingCheck)
+	if cached := s.cachedGating.Load(); gated && (wrap > cached || cached > lo-1) {
+		if err := s.awaitRoom(lo, hi, wrap); err != nil {
+			return 0, 0, err
+		}
+	}
+	if faultsEnabled && faultActive(faultPublishEarly) {
+		s.publishRange(lo, hi)
+		s.notify.wake()
+		faultYield()
+	}
+	return lo, hi, nil
+}
+
+// awaitRoom waits until every gating sequence has passed wrap, for the
+// claim lo..hi, which the cursor already holds. Only a halt ends the wait
+// early (ErrClosed, the claim abandoned). A claim that had to wait and
+// finds the sequencer closed once it has room is published marked as
+// skipped, and awaitRoom returns ErrClosed.
+func (s *MultiProducerSequencer) awaitRoom(lo, hi, wrap int64) error {
+	min := minSequence(s.gatingSeqs(), lo-1)
+	if wrap <= min {
+		s.cachedGating.Store(min)
+		return nil
+	}
+	w := s.waiters.Get().(*Waiter)
+	w.holds = true
+	var err error
+	for {
+		if _, err = w.wait(s.wait, wrap); err != nil && err != ErrTimeout {
+			break // halted: nobody will consume the claim
+		}
+		err = nil
+		if min = minSequence(s.gatingSeqs(), lo-1); wrap <= min {
+			break
+		}
+	}
+	w.holds = false
+	s.waiters.Put(w)
+	if err != nil {
+		return err
+	}
+	s.cachedGating.Store(min)
+	if s.closed.isRaised() {
+		// Close came while the claim waited. The claim must still be
+		// published, or later claims and Shutdown's drain would wait for
+		// it forever; marked as skipped, no handler takes it for an event.
+		if !faultsEnabled || !faultActive(faultCloseDropsClaim) {
+			s.markSkipped(lo, hi)
+			s.publishRange(lo, hi)
+			s.notify.wakeAll()
+		}
+		return ErrClosed
+	}
+	return nil
+}
+
+// casClaim is TryNext, or a claim that waits for room and gives up when
+// ctx is done: it claims nothing until the ring has room, then claims with
+// a compare-and-swap on the cursor.
+func (s *MultiProducerSequencer) casClaim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err
 	}
@@ -102,6 +208,8 @@ func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (l
 	}
 }
 
+// awaitCapacity waits, before a claim, until the gating sequences pass
+// wrap, the sequencer is closed, or ctx is done.
 func (s *MultiProducerSequencer) awaitCapacity(ctx context.Context, wrap int64) error {
 	w := s.waiters.Get().(*Waiter)
 	w.ctx = ctx
@@ -144,8 +252,9 @@ func (s *MultiProducerSequencer) publishRange(lo, hi int64) {
 }
 
 // RemainingCapacity returns how many slots could be claimed without
-// waiting, as far as the gating sequences show right now.
+// waiting, as far as the gating sequences show right now: 0 while claims
+// made with Next wait for room.
 func (s *MultiProducerSequencer) RemainingCapacity() int64 {
 	cur := s.cursor.Load()
-	return s.size - (cur - minSequence(s.gatingSeqs(), cur))
+	return max(s.size-(cur-minSequence(s.gatingSeqs(), cur)), 0)
 }

@@ -30,6 +30,10 @@ func (s *Sequence) Store(v int64) { s.v.Store(v) }
 // CompareAndSwap sets the value to new if it is old, and reports whether it did.
 func (s *Sequence) CompareAndSwap(old, new int64) bool { return s.v.CompareAndSwap(old, new) }
 
+// Add adds delta to the value and returns the new value, as one atomic
+// read-modify-write: concurrent Adds never lose an update.
+func (s *Sequence) Add(delta int64) int64 { return s.v.Add(delta) }
+
 // NewSequence returns a sequence holding InitialSequence, alone on a block
 // of pad bytes with pad bytes of padding on each side. pad must be one of
 // ValidPads; 0 gives an unpadded sequence.

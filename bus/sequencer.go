@@ -179,8 +179,10 @@ var closeFence = heavyFence
 
 // Close stops the sequencer accepting claims: Next and TryNext return
 // ErrClosed from now on, and producers blocked in Next on a full ring return
-// ErrClosed. Events already claimed can still be published, and consumers
-// go on until they are halted. Close is idempotent.
+// ErrClosed (a multi-producer Next that already holds its claim only once
+// it has room: see MultiProducerSequencer.Next). Events already claimed
+// can still be published, and consumers go on until they are halted.
+// Close is idempotent.
 func (c *sequencerCore) Close() {
 	c.closed.raise()
 	if c.notify.fence {
@@ -195,8 +197,10 @@ func (c *sequencerCore) Close() {
 // event: Publish synchronizes before Close's read of the cursor.
 func (c *sequencerCore) Closed() bool { return c.closed.isRaised() }
 
-// Halt closes the sequencer and makes every barrier's wait return ErrHalted
-// promptly, whatever its wait strategy. Halt is idempotent.
+// Halt closes the sequencer, releases every producer waiting for room
+// (with ErrClosed, a claim it holds left unpublished), and makes every
+// barrier's wait return ErrHalted promptly, whatever its wait strategy.
+// Halt is idempotent.
 func (c *sequencerCore) Halt() {
 	c.closed.raise()
 	if c.notify.fence {

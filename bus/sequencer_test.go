@@ -179,18 +179,41 @@ func TestNextWaitsForConsumerThenProceeds(t *testing.T) {
 	}
 }
 
+// TestCloseReleasesBlockedProducer: Close ends the wait of a producer
+// blocked in Next on a full ring. The multi-producer Next claims before it
+// waits, so Close does not release it (later claims and Shutdown's drain
+// wait for its slots): once the consumer makes room it publishes its slot
+// marked as skipped and returns ErrClosed.
 func TestCloseReleasesBlockedProducer(t *testing.T) {
 	for _, k := range sequencerKinds {
 		for _, ws := range waitStrategies() {
 			t.Run(fmt.Sprintf("%s/%T", k.name, ws), func(t *testing.T) {
 				s := mustNew(t, k, 2, bus.WithWaitStrategy(ws))
-				s.AddGatingSequences(s.NewSequence())
+				consumer := s.NewSequence()
+				s.AddGatingSequences(consumer)
 				s.Next(2)
 				done := make(chan error, 1)
 				go func() { _, _, err := s.Next(1); done <- err }()
 				time.Sleep(5 * time.Millisecond)
 				s.Close()
-				awaitErr(t, done, bus.ErrClosed, "Close with a producer blocked on a full ring")
+				if k.name == "multi" {
+					for s.Cursor() != 2 { // the claim is made before the wait
+						time.Sleep(time.Millisecond)
+					}
+					select {
+					case err := <-done:
+						t.Fatalf("Close released a Next that holds its claim: %v", err)
+					case <-time.After(20 * time.Millisecond):
+					}
+					consumer.Store(0)
+					s.Signal()
+					awaitErr(t, done, bus.ErrClosed, "room for a Next that holds its claim after Close")
+					if !s.(*bus.MultiProducerSequencer).IsAvailable(2) {
+						t.Fatal("the claim released by Close was left unpublished")
+					}
+				} else {
+					awaitErr(t, done, bus.ErrClosed, "Close with a producer blocked on a full ring")
+				}
 				if _, _, err := s.Next(1); !errors.Is(err, bus.ErrClosed) {
 					t.Fatalf("Next after Close = %v", err)
 				}
@@ -199,6 +222,31 @@ func TestCloseReleasesBlockedProducer(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHaltReleasesProducerThatHoldsItsClaim: Halt ends at once the wait
+// of a multi-producer Next that claimed on a full ring, whatever the wait
+// strategy, and leaves its slots unpublished.
+func TestHaltReleasesProducerThatHoldsItsClaim(t *testing.T) {
+	for _, ws := range waitStrategies() {
+		t.Run(fmt.Sprintf("%T", ws), func(t *testing.T) {
+			s, _ := bus.NewMultiProducerSequencer(2, bus.WithWaitStrategy(ws))
+			s.AddGatingSequences(s.NewSequence())
+			s.Next(2)
+			done := make(chan error, 1)
+			go func() { _, _, err := s.Next(1); done <- err }()
+			for s.Cursor() != 2 {
+				time.Sleep(time.Millisecond)
+			}
+			s.Close()
+			time.Sleep(5 * time.Millisecond)
+			s.Halt()
+			awaitErr(t, done, bus.ErrClosed, "Halt with a Next that holds its claim")
+			if s.IsAvailable(2) {
+				t.Fatal("a claim abandoned by Halt was published")
+			}
+		})
 	}
 }
 
@@ -261,4 +309,27 @@ func TestMultiProducerClaimsNeverOverlap(t *testing.T) {
 	if s.Cursor() != next-1 {
 		t.Fatalf("cursor %d, claims end at %d", s.Cursor(), next-1)
 	}
+}
+
+// TestRemainingCapacityWhileClaimsWait: multi-producer Next calls that
+// claimed past a full ring and wait for room leave no capacity, not less
+// than none.
+func TestRemainingCapacityWhileClaimsWait(t *testing.T) {
+	s, _ := bus.NewMultiProducerSequencer(4)
+	consumer := s.NewSequence()
+	s.AddGatingSequences(consumer)
+	s.Next(4)
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { _, _, err := s.Next(2); done <- err }()
+	}
+	for s.Cursor() != 7 {
+		time.Sleep(time.Millisecond)
+	}
+	if got := s.RemainingCapacity(); got != 0 {
+		t.Errorf("RemainingCapacity with two claims waiting on a full ring = %d, want 0", got)
+	}
+	s.Halt()
+	awaitErr(t, done, bus.ErrClosed, "Halt")
+	awaitErr(t, done, bus.ErrClosed, "Halt")
 }

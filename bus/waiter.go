@@ -15,6 +15,7 @@ type Waiter struct {
 	core     *sequencerCore
 	deps     []*Sequence     // consumer: sequences that must reach seq; empty means the cursor
 	producer bool            // a producer waiting for free slots: watches the gating sequences
+	holds    bool            // the producer already holds its claim: only a halt ends its wait (see MultiProducerSequencer.Next)
 	poller   bool            // a Poller's wait: also ends once the bus is closed and drained
 	alert    *alert          // the consumer's own halt, or nil
 	ctx      context.Context // ends the wait when done, or nil
@@ -51,12 +52,17 @@ func (w *Waiter) Available() int64 {
 }
 
 // Err reports why the wait must end early, or nil: ErrClosed for a producer
-// once the sequencer is closed, ErrHalted for a consumer once it or the bus
-// is halted, ErrClosed for a Poller once the bus is closed and nothing it
-// waits for will be published, or the context's error.
+// once the sequencer is closed (for a producer that already holds its
+// claim, only once the sequencer is halted), ErrHalted for a consumer once
+// it or the bus is halted, ErrClosed for a Poller once the bus is closed
+// and nothing it waits for will be published, or the context's error.
 func (w *Waiter) Err() error {
 	if w.producer {
-		if w.core.closed.isRaised() {
+		if w.holdsClaim() {
+			if w.core.halted.isRaised() {
+				return ErrClosed
+			}
+		} else if w.core.closed.isRaised() {
 			return ErrClosed
 		}
 	} else if w.core.halted.isRaised() || (w.alert != nil && w.alert.isRaised()) {
@@ -141,11 +147,13 @@ func (w *Waiter) arm(d time.Duration) <-chan time.Time {
 }
 
 // exits returns the channels closed when the wait must end: the
-// sequencer's close (producers) or halt (consumers), or the bus's seal
-// (pollers, until it is raised); the consumer's own halt; the context's
-// end.
+// sequencer's close (producers) or halt (consumers, and producers that
+// hold their claim), or the bus's seal (pollers, until it is raised); the
+// consumer's own halt; the context's end.
 func (w *Waiter) exits() (stop, own, done <-chan struct{}) {
 	switch {
+	case w.producer && w.holdsClaim():
+		stop = w.core.halted.ch
 	case w.producer:
 		stop = w.core.closed.ch
 	case w.poller && !w.core.sealed.isRaised():
@@ -160,6 +168,16 @@ func (w *Waiter) exits() (stop, own, done <-chan struct{}) {
 		done = w.ctx.Done()
 	}
 	return stop, own, done
+}
+
+// holdsClaim reports whether the waiter is a producer that claimed before
+// waiting for room, whose wait Close must not end: other producers' later
+// claims, and Shutdown's drain, wait for its range to be published.
+func (w *Waiter) holdsClaim() bool {
+	if faultsEnabled && faultActive(faultCloseDropsClaim) {
+		return false // the planted bug: Close releases it like any producer
+	}
+	return w.holds
 }
 
 // wait runs strategy s for a producer waiting for room up to sequence seq,

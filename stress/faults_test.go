@@ -15,13 +15,20 @@ import (
 var faultRuns = flag.Int("stress.faultruns", 30, "scenarios run against each planted fault in TestPlantedFaults")
 
 // canShow reports whether fault f can show in scenario s at all: lost
-// claims need two producers racing, overwrites need the ring to wrap.
+// claims need two producers racing, overwrites need the ring to wrap, a
+// claim dropped by Close needs a Shutdown under blocking multi-producer
+// publishes.
 func canShow(f string, s Scenario) bool {
 	switch f {
 	case "claim-no-cas":
 		return s.Producers > 1
 	case "wrap-off-by-one", "no-gating-check":
 		return s.Producers*s.Events > s.RingSize
+	case "close-drops-claim":
+		// A claim held across Close needs a multi-producer claim that
+		// waits for room (not a TryPublish) while Shutdown closes.
+		blocking := s.Publish != PublishTry && s.Publish != PublishTryBatch
+		return s.Multi && blocking && s.End == EndShutdown
 	}
 	return true
 }

@@ -23,7 +23,11 @@
 //   - ClaimModel: every claim is the contiguous range after the previous
 //     one (no overlap, no gap, in an order consistent with real time),
 //     never reaches a slot a gating consumer has not passed, and TryNext
-//     fails only when the ring really lacked room. A second, independent
+//     fails only when the ring really lacked room. The multi-producer Next
+//     claims with an atomic add and then waits for room; it linearizes
+//     once it has room, so in a multi-producer history a failed TryNext
+//     is judged against the claimed prefix plus the slots such waiting
+//     claims may hold (History.Held), a weaker check. A second, independent
 //     oracle, TileClaims, checks the same claims by sorting them by range;
 //     CheckClaims runs both and a history passes only if both agree.
 //   - PublishModel: a consumer never observes a slot as available before
@@ -83,12 +87,15 @@
 // the compiler), and PlantFault selects one: claim-no-cas (the
 // multi-producer claim as a load then a store), publish-early (the claim
 // is published before the producer writes the event), wrap-off-by-one
-// (the wrap point one slot too far), no-gating-check, and mark-zero-based
+// (the wrap point one slot too far), no-gating-check, mark-zero-based
 // (a marked bus's Marks hold seq instead of seq+1, so slot 0, never
-// written, reads as published for sequence 0). Each of the first four
-// yields the processor at its racy spot half the time, so that it shows
-// with GOMAXPROCS=1 and under emulators; mark-zero-based needs no race
-// window, only a consumer that looks before the first publish. The
+// written, reads as published for sequence 0) and close-drops-claim
+// (Close releases a multi-producer Next that holds its claim, leaving its
+// slots unpublished). Each of the first four yields the processor at its
+// racy spot half the time, so that it shows with GOMAXPROCS=1 and under
+// emulators; mark-zero-based needs no race window, only a consumer that
+// looks before the first publish, and close-drops-claim no yield, since
+// Close comes from another goroutine while the claim waits. The
 // detection test requires each
 // fault to be caught in at least 95% of runs at GOMAXPROCS 1, 2 and 4, and
 // the correct sequencer never to be flagged.

@@ -49,6 +49,11 @@ type availability interface{ IsAvailable(seq int64) bool }
 //   - gating: TryNext(2) on a full ring of 4 whose consumer reaches only
 //     the first slot must fail: success means a slot was overwritten
 //     before it was consumed.
+//   - hold-close: the multi-producer Next(1) on a full ring of 4 against
+//     Close, then the consumer making room: a Next that claimed and then
+//     returned ErrClosed must have published its slot (marked as
+//     skipped), or later claims and Shutdown's drain would wait for it
+//     forever.
 //
 // and for the single-producer Bus whose events embed bus.Mark (the
 // Marks, not the cursor, publish each event):
@@ -63,7 +68,7 @@ func Litmuses() []*Litmus {
 		out = append(out, publishOrder(multi), writePublish(multi), gating(multi))
 	}
 	out = append(out, writePublishMarked(), publishOrderMarked())
-	return append(out, claimUnique(), sequenceCAS(), sequenceTorn())
+	return append(out, claimUnique(), holdClose(), sequenceCAS(), sequenceTorn())
 }
 
 type pubOrderState struct {
@@ -306,6 +311,62 @@ func claimUnique() *Litmus {
 		},
 		Outcomes: map[string]Grade{"claims {0, 1}, cursor 1": Acceptable},
 		Other:    Forbidden,
+	}
+}
+
+type holdCloseState struct {
+	s    sequencer
+	gate *bus.Sequence
+	err  error
+}
+
+func holdClose() *Litmus {
+	return &Litmus{
+		Name:        "hold-close/multi",
+		Description: "ring of 4, all claimed, consumer at -1: Next(1); Publish || Close; consumer advances to 0",
+		New: func() any {
+			s := newSequencer(true, 4)
+			g := s.NewSequence()
+			s.AddGatingSequences(g)
+			lo, hi, err := s.Next(4)
+			if err != nil {
+				panic("verify: " + err.Error())
+			}
+			_ = s.Publish(lo, hi)
+			return &holdCloseState{s: s, gate: g}
+		},
+		Actors: []func(any){
+			func(st any) {
+				h := st.(*holdCloseState)
+				var lo, hi int64
+				if lo, hi, h.err = h.s.Next(1); h.err == nil {
+					h.err = h.s.Publish(lo, hi)
+				}
+			},
+			func(st any) {
+				h := st.(*holdCloseState)
+				h.s.Close()
+				h.gate.Store(0)
+				h.s.Signal()
+			},
+		},
+		Arbiter: func(st any) string {
+			h := st.(*holdCloseState)
+			how := "claimed"
+			switch {
+			case errors.Is(h.err, bus.ErrClosed):
+				how = "closed"
+			case h.err != nil:
+				how = h.err.Error()
+			}
+			return fmt.Sprintf("Next %s, cursor %d, slot 4 published %t", how, h.s.Cursor(), h.s.(availability).IsAvailable(4))
+		},
+		Outcomes: map[string]Grade{
+			"Next claimed, cursor 4, slot 4 published true": Acceptable,
+			"Next closed, cursor 3, slot 4 published false": Acceptable,  // closed before it claimed
+			"Next closed, cursor 4, slot 4 published true":  Interesting, // held its claim across Close: published skipped
+		},
+		Other: Forbidden,
 	}
 }
 

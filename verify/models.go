@@ -181,7 +181,22 @@ func (c claimState) gate() int64 {
 	return m
 }
 
-func claimSpec(size int64, consumers int) *spec {
+// claimSpec is the claim model of a ring of size slots gated by consumers
+// consumers, where claims waiting for room may hold up to held slots the
+// model has not linearized (History.Held).
+//
+// A claim linearizes at a point where it is the contiguous range after the
+// previous one and has room. For a compare-and-swap claim that is its
+// CAS. The multi-producer Next claims with an atomic add and then waits
+// for room; its point is the later of its add and the first instant it has
+// room. Those points are ordered as the adds are, since a higher range
+// needs the gating consumers to have gone further, so a history of such
+// claims stays linearizable. But a claim waiting for room is not yet
+// linearized while the cursor already counts it, so a TryNext that fails
+// then may be right to fail where the model's claimed prefix shows room.
+// A failed TryNext is therefore checked only against what is provable:
+// the ring lacked room for the claimed prefix plus held slots.
+func claimSpec(size int64, consumers int, held int64) *spec {
 	init := claimState{Next: -1, N: consumers}
 	for i := range init.Cons {
 		init.Cons[i] = -1
@@ -207,8 +222,9 @@ func claimSpec(size int64, consumers int) *spec {
 			switch in.Kind {
 			case Claim:
 				if out.Full {
-					// TryNext may fail only when the ring really lacked room.
-					return in.Try && c.Next+int64(in.N)-size > c.gate(), c
+					// TryNext may fail only when the ring really lacked
+					// room, counting the claims that may be waiting for it.
+					return in.Try && c.Next+held+int64(in.N)-size > c.gate(), c
 				}
 				// Contiguous, no gap, no overlap, and no slot a gating
 				// consumer has not passed.
@@ -429,9 +445,12 @@ func poolSpec(workers []int) *spec {
 // contiguous range right after the previous one (no overlap, no gap), never
 // reaches a slot that a gating consumer has not passed, and TryNext fails
 // only when the ring lacked room. Operations are Input/Output pairs of
-// kinds Claim and Advance.
+// kinds Claim and Advance. It judges a failed TryNext exactly, as for one
+// producer; CheckClaims judges one of a multi-producer history against
+// the claimed prefix plus History.Held, since the multi-producer Next
+// holds its claim while it waits for room.
 func ClaimModel(size, consumers int) porcupine.Model {
-	s := claimSpec(int64(size), consumers)
+	s := claimSpec(int64(size), consumers, 0)
 	return s.model(s.init)
 }
 

@@ -101,6 +101,16 @@ type History struct {
 	Ops []porcupine.Operation
 	// RingSize is the ring size of the recorded bus.
 	RingSize int64
+	// Held bounds how many slots claims may hold, at one time, while they
+	// wait for room: the multi-producer Next claims with one atomic add
+	// and then waits, so a TryNext may find the ring full because of
+	// claims the claim model has not linearized yet (a claim linearizes
+	// once it has room). A failed TryNext is judged against the claimed
+	// prefix plus Held. RecordSequencer sets it to (Producers-1) ×
+	// MaxBatch for the multi-producer sequencer (each other producer
+	// holds at most one claim), and 0 for one producer, where a failed
+	// TryNext is judged exactly.
+	Held int64
 	// Consumers is how many consumers (gating or handling) took part.
 	Consumers int
 	// Deps lists, for consumer i, the consumers it runs after (a pipeline).

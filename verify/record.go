@@ -42,7 +42,7 @@ type SeqConfig struct {
 	// in their interleavings.
 	Seed uint64
 	// Stall is how long a round may go without progress before the
-	// recorder closes the sequencer and reports a stall; 0 means 5s.
+	// recorder halts the sequencer and reports a stall; 0 means 5s.
 	Stall time.Duration
 	// Pad is the spacing of the sequencer's hot counters (bus.WithPad);
 	// 0 means the bus's default.
@@ -112,7 +112,11 @@ func layoutOptions(pad int, wait bus.WaitKind) ([]bus.Option, error) {
 
 // shape is the History a run of c records, without its operations.
 func (c SeqConfig) shape() *History {
-	return &History{RingSize: int64(c.RingSize), Consumers: c.Consumers}
+	h := &History{RingSize: int64(c.RingSize), Consumers: c.Consumers}
+	if c.Multi {
+		h.Held = int64(c.Producers-1) * int64(c.MaxBatch)
+	}
+	return h
 }
 
 // sequencer is what both of the bus's sequencers offer.
@@ -125,6 +129,7 @@ type sequencer interface {
 	AddGatingSequences(seqs ...*bus.Sequence)
 	Cursor() int64
 	Close()
+	Halt()
 	Signal()
 }
 
@@ -217,12 +222,15 @@ func recordSequencer(ctx context.Context, cfg SeqConfig, h *History, round func(
 	var mu sync.Mutex
 	// fault records what the recorder saw and ends the run: the history
 	// is already known to be wrong, and waiting for it would only stall.
+	// It halts the sequencer: Close would not release a multi-producer
+	// Next that holds its claim, waiting for room the stopped consumers
+	// will not make.
 	fault := func(format string, args ...any) {
 		mu.Lock()
 		h.Faults = append(h.Faults, fmt.Sprintf(format, args...))
 		mu.Unlock()
 		stopped.Store(true)
-		sq.Close()
+		sq.Halt()
 	}
 	var published atomic.Int64
 	cancelled := false
@@ -358,7 +366,7 @@ func recordSequencer(ctx context.Context, cfg SeqConfig, h *History, round func(
 				if !cancelled {
 					cancelled = true
 					stopped.Store(true)
-					sq.Close()
+					sq.Halt() // releases producers holding claims, as in fault
 				}
 			case <-tick.C:
 				if p := progress.Load(); p != last {

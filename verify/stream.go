@@ -75,7 +75,7 @@ type job struct {
 // runs ahead of the checkers waits.
 type stream struct {
 	o      Options
-	shape  *History // RingSize, Consumers, Deps and Pool; Ops unused
+	shape  *History // RingSize, Held, Consumers, Deps and Pool; Ops unused
 	replay string   // how to replay the run, for violation reports; may be ""
 
 	checks []*specCheck // in report order; claims comes first when present
@@ -94,7 +94,7 @@ func newStream(shape *History, claims, publish, delivery bool, o Options, replay
 	s := &stream{o: o, shape: shape, replay: replay, deliv: delivery, count: make([]int64, shape.Consumers)}
 	add := func(sp *spec) { s.checks = append(s.checks, &specCheck{s: sp, st: sp.init, verdict: porcupine.Ok}) }
 	if claims {
-		add(claimSpec(shape.RingSize, shape.Consumers))
+		add(claimSpec(shape.RingSize, shape.Consumers, shape.Held))
 		s.tile = newTileCheck(shape.RingSize, shape.Consumers)
 	}
 	if publish {

@@ -1,0 +1,277 @@
+package bus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventbus/eventbus/bus"
+)
+
+// closeWhileHolding runs the protocol of a multi-producer claim that waits
+// for room: a ring of 4 is filled behind a handler that holds its first
+// event, one more Publish claims on the full ring (it then holds its slot
+// and waits for room), the bus is closed, the handler let go, and the bus
+// shut down with a deadline of within. It returns what broke the
+// contract, or nil: that Publish must return ErrClosed without calling
+// its fill, its slot must be published marked as skipped (so the
+// consumers pass it), and Shutdown must drain.
+func closeWhileHolding(k bus.WaitKind, within time.Duration) error {
+	w, err := bus.NewWaitStrategy(k)
+	if err != nil {
+		return err
+	}
+	b, err := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer(), bus.WithWaitStrategy(w))
+	if err != nil {
+		return err
+	}
+	g := &slowGate{release: make(chan struct{})}
+	b.HandleEventsWith(bus.Named[ev]("gate", g), bus.Named[ev]("count", &tally{}))
+	if err := b.Start(); err != nil {
+		return err
+	}
+	defer b.Halt() // a failed check leaves nothing running
+	released := false
+	defer func() {
+		if !released {
+			close(g.release)
+		}
+	}()
+	for range 4 {
+		if err := b.Publish(func(*ev, int64) {}); err != nil {
+			return fmt.Errorf("Publish into a ring with room: %v", err)
+		}
+	}
+	var filled atomic.Bool
+	done := make(chan error, 1)
+	go func() { done <- b.Publish(func(*ev, int64) { filled.Store(true) }) }()
+	for start := time.Now(); b.Cursor() != 4; time.Sleep(100 * time.Microsecond) {
+		if time.Since(start) > 5*time.Second {
+			return errors.New("the Publish on a full ring never claimed")
+		}
+	}
+	b.Close()
+	close(g.release)
+	released = true
+	select {
+	case err := <-done:
+		if !errors.Is(err, bus.ErrClosed) {
+			return fmt.Errorf("the Publish that held its claim across Close returned %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		return errors.New("the Publish that held its claim across Close never returned")
+	}
+	if filled.Load() {
+		return errors.New("the Publish that held its claim across Close called its fill")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := b.Shutdown(ctx); err != nil {
+		return fmt.Errorf("Shutdown after Close: %v (the claim released by Close was left unpublished)", err)
+	}
+	for _, c := range b.Stats().Consumers {
+		if c.Handled != 4 || c.Skipped != 1 {
+			return fmt.Errorf("consumer %s handled %d and skipped %d events, want 4 and 1", c.Name, c.Handled, c.Skipped)
+		}
+	}
+	return nil
+}
+
+// TestCloseCompletesAHeldClaim: a multi-producer Publish that claimed on a
+// full ring is not released by Close; once the consumers make room it
+// publishes its slot marked as skipped, returns ErrClosed, and Shutdown
+// drains, with every wait strategy.
+func TestCloseCompletesAHeldClaim(t *testing.T) {
+	for _, k := range bus.WaitKinds() {
+		if err := closeWhileHolding(k, 10*time.Second); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
+
+// idLog is a handler that counts the (producer, n) events it handles, and
+// can be made to hold the ring full: once stall is set it waits for
+// release before each event.
+type idLog struct {
+	mu      sync.Mutex
+	got     map[[2]int]int
+	stall   atomic.Bool
+	release chan struct{}
+}
+
+func (l *idLog) OnEvent(e *ev, _ int64, _ bool) error {
+	if l.stall.Load() {
+		<-l.release
+	}
+	if e.n%7 == 0 {
+		runtime.Gosched() // a slow consumer keeps the ring full
+	}
+	l.mu.Lock()
+	l.got[[2]int{e.producer, e.n}]++
+	l.mu.Unlock()
+	return nil
+}
+
+// TestMultiProducerPublishRacesEnds has 4 producers PublishBatch 1 to 3
+// events at a time into a multi-producer ring of 8, so that most claims
+// wait for room holding their slots, and ends the bus under them: Close
+// then Shutdown, Shutdown, Halt, and a Shutdown whose deadline passes
+// while a handler holds the ring full. Every producer must return, and
+// after a drained end every event whose publish returned nil must have
+// been handled once; none twice after any end.
+func TestMultiProducerPublishRacesEnds(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 5
+	}
+	for _, end := range []string{"close+shutdown", "shutdown", "halt", "shutdown-deadline"} {
+		for _, k := range []bus.WaitKind{bus.WaitBlocking, bus.WaitYielding, bus.WaitSleeping} {
+			var waits int64
+			for round := range rounds {
+				t.Run(fmt.Sprintf("%s/%s/%d", end, k, round), func(t *testing.T) {
+					waits += racePublishAndEnd(t, end, k, uint64(round))
+				})
+			}
+			if waits == 0 {
+				t.Errorf("%s/%s: no claim ever waited for room: the protocol was not exercised", end, k)
+			}
+		}
+	}
+}
+
+// racePublishAndEnd is one round of TestMultiProducerPublishRacesEnds; it
+// returns how many claims waited for room.
+func racePublishAndEnd(t *testing.T, end string, k bus.WaitKind, seed uint64) int64 {
+	w, _ := bus.NewWaitStrategy(k)
+	b, err := bus.New[ev](bus.WithSize(8), bus.WithMultiProducer(), bus.WithWaitStrategy(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &idLog{got: map[[2]int]int{}, release: make(chan struct{})}
+	c := &idLog{got: map[[2]int]int{}, release: make(chan struct{})}
+	b.HandleEventsWith(a).Then(c)
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	const producers = 4
+	acked := make([][]int, producers)
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(p)))
+			for n := 0; ; {
+				k := 1 + rng.IntN(3)
+				first := n
+				err := b.PublishBatch(k, func(e *ev, _ int64) { e.producer, e.n = p, n; n++ })
+				switch {
+				case err == nil:
+					for i := first; i < n; i++ {
+						acked[p] = append(acked[p], i)
+					}
+				case errors.Is(err, bus.ErrClosed):
+					return
+				default:
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for start := time.Now(); b.Cursor() < 200 && time.Since(start) < 5*time.Second; {
+		time.Sleep(100 * time.Microsecond)
+	}
+	var stopped error
+	waits := b.Stats().Producers.Waits
+	switch end {
+	case "close+shutdown":
+		b.Close()
+		time.Sleep(time.Millisecond)
+		stopped = b.Shutdown(deadline(t))
+	case "shutdown":
+		stopped = b.Shutdown(deadline(t))
+	case "halt":
+		b.Halt()
+		stopped = b.Wait()
+	case "shutdown-deadline":
+		c.stall.Store(true) // the ring fills and producers wait, holding their claims
+		time.Sleep(2 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		stopped = b.Shutdown(ctx)
+		cancel()
+	}
+	released := make(chan struct{})
+	go func() { wg.Wait(); close(released) }()
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		close(c.release)
+		t.Fatalf("%s: producers still blocked 5s after the end", end)
+	}
+	close(c.release)
+	b.Wait()
+	state := b.State()
+	switch {
+	case end == "halt" && state != bus.StateHalted,
+		end == "shutdown-deadline" && state != bus.StateAbandoned && state != bus.StateDrained,
+		(end == "shutdown" || end == "close+shutdown") && (state != bus.StateDrained || stopped != nil):
+		t.Fatalf("%s: the bus ended %v: %v", end, state, stopped)
+	}
+	for _, l := range []*idLog{a, c} {
+		l.mu.Lock()
+		for id, got := range l.got {
+			if got != 1 {
+				t.Errorf("%s: event %v handled %d times", end, id, got)
+			}
+		}
+		if state == bus.StateDrained {
+			for p := range acked {
+				for _, n := range acked[p] {
+					if l.got[[2]int{p, n}] != 1 {
+						t.Errorf("%s: producer %d's event %d was acknowledged, the bus drained, and it was not handled", end, p, n)
+					}
+				}
+			}
+		}
+		l.mu.Unlock()
+	}
+	return waits
+}
+
+// TestShutdownBeforeStartReleasesAHeldClaim: before Start nothing makes
+// room, so a multi-producer Publish that claimed on the full ring is
+// released by Shutdown's halt, and the bus ends abandoned.
+func TestShutdownBeforeStartReleasesAHeldClaim(t *testing.T) {
+	b, _ := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer())
+	b.HandleEventsWith(&tally{})
+	for range 4 {
+		if err := b.Publish(func(*ev, int64) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := make(chan error, 1)
+	go func() {
+		held <- b.Publish(func(*ev, int64) { t.Error("fill called for a claim abandoned by Shutdown") })
+	}()
+	for b.Cursor() != 4 {
+		time.Sleep(time.Millisecond)
+	}
+	b.Close()
+	select {
+	case err := <-held:
+		t.Fatalf("Close released a Publish that holds its claim before Start: %v", err)
+	case <-time.After(10 * time.Millisecond):
+	}
+	err := b.Shutdown(deadline(t))
+	awaitErr(t, held, bus.ErrClosed, "Shutdown before Start")
+	if !errors.Is(err, bus.ErrNotStarted) || b.State() != bus.StateAbandoned {
+		t.Fatalf("Shutdown before Start = %v (state %v), want abandoned, not started", err, b.State())
+	}
+}
