@@ -428,20 +428,31 @@ func TestEndStateAgrees(t *testing.T) {
 	})
 }
 
+// startTallied starts a bus of size slots (multi-producer if multi)
+// whose one consumer is the tally it returns.
+func startTallied(t *testing.T, size int, multi bool) (*bus.Bus[ev], *tally) {
+	t.Helper()
+	opts := []bus.Option{bus.WithSize(size)}
+	if multi {
+		opts = append(opts, bus.WithMultiProducer())
+	}
+	b, err := bus.New[ev](opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tally{}
+	b.HandleEventsWith(c)
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return b, c
+}
+
 // TestPublishNilFill: every publish refuses a nil fill function with an
 // error wrapping ErrInvalid, claims nothing, and the bus goes on.
 func TestPublishNilFill(t *testing.T) {
 	for _, multi := range []bool{false, true} {
-		opts := []bus.Option{bus.WithSize(4)}
-		if multi {
-			opts = append(opts, bus.WithMultiProducer())
-		}
-		b, _ := bus.New[ev](opts...)
-		c := &tally{}
-		b.HandleEventsWith(c)
-		if err := b.Start(); err != nil {
-			t.Fatal(err)
-		}
+		b, _ := startTallied(t, 4, multi)
 		calls := map[string]error{
 			"Publish":         b.Publish(nil),
 			"PublishContext":  b.PublishContext(context.Background(), nil),
@@ -473,16 +484,7 @@ func TestPublishNilFill(t *testing.T) {
 func TestPublishSlices(t *testing.T) {
 	for _, multi := range []bool{false, true} {
 		t.Run(fmt.Sprintf("multi=%v", multi), func(t *testing.T) {
-			opts := []bus.Option{bus.WithSize(8)}
-			if multi {
-				opts = append(opts, bus.WithMultiProducer())
-			}
-			b, _ := bus.New[ev](opts...)
-			c := &tally{}
-			b.HandleEventsWith(c)
-			if err := b.Start(); err != nil {
-				t.Fatal(err)
-			}
+			b, c := startTallied(t, 8, multi)
 			n := 0
 			var calls [][2]int64 // first sequence and length of each slice
 			fill := func(evs []ev, first int64) {

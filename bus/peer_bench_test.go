@@ -44,13 +44,13 @@ func (h *sum64) OnBatch(evs []int64, _ int64, _ bool) (int, error) {
 func BenchmarkPeerWorkload(b *testing.B) {
 	for _, ring := range []int{1024, 65536} {
 		for _, batch := range []int{1, 16} {
-			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=raw", ring, batch), func(b *testing.B) { benchPeerRaw(b, ring, batch) })
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=raw", ring, batch), func(b *testing.B) { benchPeerRaw(b, ring, batch, true) })
 			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=bus", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, batch, 1) })
 			if batch > 1 {
 				b.Run(fmt.Sprintf("ring=%d/batch=%d/path=slices", ring, batch), func(b *testing.B) { benchPeerBus(b, ring, -batch, 1) })
 			}
 			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=marked", ring, batch), func(b *testing.B) { benchPeerMarked(b, ring, batch) })
-			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=alone", ring, batch), func(b *testing.B) { benchPeerAlone(b, ring, batch) })
+			b.Run(fmt.Sprintf("ring=%d/batch=%d/path=alone", ring, batch), func(b *testing.B) { benchPeerRaw(b, ring, batch, false) })
 		}
 	}
 }
@@ -65,8 +65,12 @@ func BenchmarkPeerWorkloadMulti(b *testing.B) {
 }
 
 // benchPeerRaw is the workload on the single-producer sequencer, a Ring
-// and a BatchEventProcessor, without a Bus.
-func benchPeerRaw(b *testing.B, size, batch int) {
+// and a BatchEventProcessor, without a Bus. Without consume there is no
+// consumer at all (path=alone): the sequencer has no gating sequence, so
+// it never waits and no cache line ever leaves the producer's core, which
+// makes it the floor under any pipeline's time per event on this
+// workload: the producer's own work.
+func benchPeerRaw(b *testing.B, size, batch int, consume bool) {
 	ring, err := bus.NewRing[int64](size, bus.DefaultPad())
 	if err != nil {
 		b.Fatal(err)
@@ -76,17 +80,20 @@ func benchPeerRaw(b *testing.B, size, batch int) {
 		b.Fatal(err)
 	}
 	h := &sum64{}
-	p, err := bus.NewBatchEventProcessor(ring, seqr.NewBarrier(), bus.Handler[int64](h), bus.ProcessorConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	seqr.AddGatingSequences(p.Sequence())
+	var p *bus.BatchEventProcessor[int64]
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := p.Run(b.Context()); err != nil {
-			b.Error(err)
+	if consume {
+		p, err = bus.NewBatchEventProcessor(ring, seqr.NewBarrier(), bus.Handler[int64](h), bus.ProcessorConfig{})
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
+		seqr.AddGatingSequences(p.Sequence())
+		wg.Go(func() {
+			if err := p.Run(b.Context()); err != nil {
+				b.Error(err)
+			}
+		})
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; {
@@ -99,6 +106,9 @@ func benchPeerRaw(b *testing.B, size, batch int) {
 			i++
 		}
 		seqr.Publish(lo, hi)
+	}
+	if !consume {
+		return
 	}
 	for p.Sequence().Load() < int64(b.N-1) {
 	}
@@ -235,31 +245,4 @@ func benchPeerMarked(b *testing.B, size, batch int) {
 		b.Fatal(err)
 	}
 	check(b, "marked", h.sum, want(b.N))
-}
-
-// benchPeerAlone is the raw path's producer with no consumer at all: the
-// sequencer has no gating sequence, so it never waits and no cache line
-// ever leaves the producer's core. It is the floor under any pipeline's
-// time per event on this workload: the producer's own work.
-func benchPeerAlone(b *testing.B, size, batch int) {
-	ring, err := bus.NewRing[int64](size, bus.DefaultPad())
-	if err != nil {
-		b.Fatal(err)
-	}
-	seqr, err := bus.NewSingleProducerSequencer(size)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for i := 0; i < b.N; {
-		lo, hi, err := seqr.Next(min(batch, b.N-i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for s := lo; s <= hi; s++ {
-			*ring.Get(s) = int64(i)
-			i++
-		}
-		seqr.Publish(lo, hi)
-	}
 }

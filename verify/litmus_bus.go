@@ -244,19 +244,26 @@ type gatingState struct {
 	r    string
 }
 
+// fullRing returns a sequencer of 4 slots, all claimed and published,
+// gated by a consumer sequence that has passed none of them.
+func fullRing(multi bool) (sequencer, *bus.Sequence) {
+	s := newSequencer(multi, 4)
+	g := s.NewSequence()
+	s.AddGatingSequences(g)
+	lo, hi, err := s.Next(4)
+	if err != nil {
+		panic("verify: " + err.Error())
+	}
+	_ = s.Publish(lo, hi)
+	return s, g
+}
+
 func gating(multi bool) *Litmus {
 	return &Litmus{
 		Name:        "gating/" + producerName(multi),
 		Description: "ring of 4, all claimed, consumer at -1: TryNext(2) || consumer advances to 0",
 		New: func() any {
-			s := newSequencer(multi, 4)
-			g := s.NewSequence()
-			s.AddGatingSequences(g)
-			lo, hi, err := s.Next(4)
-			if err != nil {
-				panic("verify: " + err.Error())
-			}
-			_ = s.Publish(lo, hi)
+			s, g := fullRing(multi)
 			return &gatingState{s: s, gate: g}
 		},
 		Actors: []func(any){
@@ -325,14 +332,7 @@ func holdClose() *Litmus {
 		Name:        "hold-close/multi",
 		Description: "ring of 4, all claimed, consumer at -1: Next(1); Publish || Close; consumer advances to 0",
 		New: func() any {
-			s := newSequencer(true, 4)
-			g := s.NewSequence()
-			s.AddGatingSequences(g)
-			lo, hi, err := s.Next(4)
-			if err != nil {
-				panic("verify: " + err.Error())
-			}
-			_ = s.Publish(lo, hi)
+			s, g := fullRing(true)
 			return &holdCloseState{s: s, gate: g}
 		},
 		Actors: []func(any){
