@@ -110,7 +110,6 @@ func TestMarkedBus(t *testing.T) {
 // markedPtr embeds a *Mark, which does not live in the slot.
 type markedPtr struct {
 	*bus.Mark
-	n int
 }
 
 // TestMarkPointerRefused: New refuses an event type that embeds a *Mark
