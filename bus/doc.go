@@ -93,10 +93,10 @@
 //
 // Every wait has an exit: producers blocked on a full ring return
 // [ErrClosed] after Shutdown, Close or Halt, and their context's error
-// with PublishContext and NextContext (with WithMultiProducer, a Publish
-// or Next that already holds its claim returns after Close only once the
-// consumers make room, and at once after Halt or an abandoned Shutdown:
-// see MultiProducerSequencer.Next); consumers' waits return
+// with PublishContext and NextContext (a Bus claims nothing until its ring
+// has room, so Close releases its producers at once; only a raw
+// MultiProducerSequencer.Next holds a claim while it waits, see there);
+// consumers' waits return
 // [ErrHalted] after Halt, whatever the wait strategy's parameters; and
 // Shutdown never waits past its context, like http.Server.Shutdown.
 //

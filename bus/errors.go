@@ -9,8 +9,8 @@ var (
 	ErrInvalid = errors.New("bus: invalid argument")
 	// ErrClosed is returned by claims made after the sequencer was closed
 	// (by Shutdown, Close or Halt), and by producers released from a full
-	// ring by the close (a multi-producer claim made before the close, once
-	// it has room or the bus halts; see MultiProducerSequencer.Next).
+	// ring by the close (a raw MultiProducerSequencer.Next that claimed
+	// before the close only once it has room or the bus halts; see there).
 	ErrClosed = errors.New("bus: closed")
 	// ErrHalted is returned by a barrier's wait once its consumer, or the
 	// whole bus, was halted.

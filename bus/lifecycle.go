@@ -228,12 +228,8 @@ func (b *Bus[T]) Wait() error {
 
 // Close stops accepting events without waiting for anything: claims
 // return ErrClosed from now on and producers blocked on a full ring are
-// released, while consumers go on handling what was published. With
-// WithMultiProducer a blocked Publish (or Next) may already hold its
-// slots: it returns ErrClosed once the consumers make room for them,
-// without calling its fill, and its slots are passed as skipped (see
-// MultiProducerSequencer.Next). It is the
-// first step of ending a bus from a Poller's own goroutine: Close, Poll
+// released at once, having claimed nothing and called no fill, while
+// consumers go on handling what was published. It is the first step of ending a bus from a Poller's own goroutine: Close, Poll
 // until Poll returns PollClosed, then Shutdown (see the Poller example).
 // Close is idempotent.
 func (b *Bus[T]) Close() { b.core.Close() }

@@ -70,17 +70,6 @@ func (s *MultiProducerSequencer) TryNext(n int) (lo, hi int64, err error) {
 	return s.claim(context.Background(), n, false)
 }
 
-// claim is Next, or TryNext when wait is false, for a Bus. A claim that
-// waits for a ctx that can never end is Next's atomic add (next); the
-// others must be able to claim nothing, so they wait for room before
-// claiming with a compare-and-swap (casClaim).
-func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
-	if wait && ctx.Done() == nil {
-		return s.next(n)
-	}
-	return s.casClaim(ctx, n, wait)
-}
-
 // next claims n slots with one atomic add on the cursor, then waits for
 // the gating sequences to pass the slots' previous lap (see Next).
 func (s *MultiProducerSequencer) next(n int) (lo, hi int64, err error) {
@@ -160,10 +149,15 @@ func (s *MultiProducerSequencer) awaitRoom(lo, hi, wrap int64) error {
 	return nil
 }
 
-// casClaim is TryNext, or a claim that waits for room and gives up when
-// ctx is done: it claims nothing until the ring has room, then claims with
-// a compare-and-swap on the cursor.
-func (s *MultiProducerSequencer) casClaim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
+// claim is TryNext when wait is false, and otherwise a Bus's claim: it
+// waits for room, giving up when ctx is done or the sequencer closes, and
+// claims nothing until the ring has room; then it claims with a
+// compare-and-swap on the cursor. A Bus claims so, not with Next's atomic
+// add, because a claim that can be abandoned lets Close and a done ctx
+// release a producer at once, and because with more producers than CPUs
+// the add made the Bus slower: producers that claimed ahead of the room
+// hold up every later claim while they wait (docs/results.md).
+func (s *MultiProducerSequencer) claim(ctx context.Context, n int, wait bool) (lo, hi int64, err error) {
 	if err := s.checkClaim(n); err != nil {
 		return 0, 0, err
 	}

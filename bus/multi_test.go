@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,84 +15,151 @@ import (
 	"github.com/eventbus/eventbus/bus"
 )
 
-// closeWhileHolding runs the protocol of a multi-producer claim that waits
-// for room: a ring of 4 is filled behind a handler that holds its first
-// event, one more Publish claims on the full ring (it then holds its slot
-// and waits for room), the bus is closed, the handler let go, and the bus
-// shut down with a deadline of within. It returns what broke the
-// contract, or nil: that Publish must return ErrClosed without calling
-// its fill, its slot must be published marked as skipped (so the
-// consumers pass it), and Shutdown must drain.
+// closeWhileHolding runs the protocol of a multi-producer Next that
+// claims on a full ring and waits for room, on the raw sequencer with two
+// processors: a ring of 4 is filled behind a handler that holds its first
+// event, one more Next claims (it then holds its slot and waits for
+// room), the sequencer is closed, the handler let go, and the processors
+// are given within to pass the held slot. It returns what broke the
+// contract, or nil: that Next must return ErrClosed, its slot must be
+// published marked as skipped, so that both processors pass it without a
+// handler seeing it, and the other four events must be handled.
 func closeWhileHolding(k bus.WaitKind, within time.Duration) error {
 	w, err := bus.NewWaitStrategy(k)
 	if err != nil {
 		return err
 	}
-	b, err := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer(), bus.WithWaitStrategy(w))
+	s, err := bus.NewMultiProducerSequencer(4, bus.WithWaitStrategy(w))
 	if err != nil {
 		return err
 	}
+	ring, _ := bus.NewRing[ev](4, 64)
 	g := &slowGate{release: make(chan struct{})}
-	b.HandleEventsWith(bus.Named[ev]("gate", g), bus.Named[ev]("count", &tally{}))
-	if err := b.Start(); err != nil {
-		return err
+	c := &tally{}
+	var procs []*bus.BatchEventProcessor[ev]
+	for _, h := range []bus.Handler[ev]{g, c} {
+		p, err := bus.NewBatchEventProcessor(ring, s.NewBarrier(), h, bus.ProcessorConfig{})
+		if err != nil {
+			return err
+		}
+		s.AddGatingSequences(p.Sequence())
+		procs = append(procs, p)
 	}
-	defer b.Halt() // a failed check leaves nothing running
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(func() { p.Run(context.Background()) })
+	}
 	released := false
 	defer func() {
 		if !released {
 			close(g.release)
 		}
+		for _, p := range procs {
+			p.Halt()
+		}
+		wg.Wait()
 	}()
-	for range 4 {
-		if err := b.Publish(func(*ev, int64) {}); err != nil {
-			return fmt.Errorf("Publish into a ring with room: %v", err)
+	for i := range 4 {
+		lo, hi, err := s.Next(1)
+		if err != nil {
+			return fmt.Errorf("Next on a ring with room: %v", err)
+		}
+		ring.Get(lo).n = i + 1
+		if err := s.Publish(lo, hi); err != nil {
+			return err
 		}
 	}
-	var filled atomic.Bool
 	done := make(chan error, 1)
-	go func() { done <- b.Publish(func(*ev, int64) { filled.Store(true) }) }()
-	for start := time.Now(); b.Cursor() != 4; time.Sleep(100 * time.Microsecond) {
+	go func() {
+		lo, hi, err := s.Next(1)
+		if err == nil {
+			err = s.Publish(lo, hi)
+			if err == nil {
+				err = errors.New("claimed and published")
+			}
+		}
+		done <- err
+	}()
+	for start := time.Now(); s.Cursor() != 4; time.Sleep(100 * time.Microsecond) {
 		if time.Since(start) > 5*time.Second {
-			return errors.New("the Publish on a full ring never claimed")
+			return errors.New("the Next on a full ring never claimed")
 		}
 	}
-	b.Close()
+	s.Close()
 	close(g.release)
 	released = true
 	select {
 	case err := <-done:
 		if !errors.Is(err, bus.ErrClosed) {
-			return fmt.Errorf("the Publish that held its claim across Close returned %v, want ErrClosed", err)
+			return fmt.Errorf("the Next that held its claim across Close returned %v, want ErrClosed", err)
 		}
 	case <-time.After(5 * time.Second):
-		return errors.New("the Publish that held its claim across Close never returned")
+		return errors.New("the Next that held its claim across Close never returned")
 	}
-	if filled.Load() {
-		return errors.New("the Publish that held its claim across Close called its fill")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	if err := b.Shutdown(ctx); err != nil {
-		return fmt.Errorf("Shutdown after Close: %v (the claim released by Close was left unpublished)", err)
-	}
-	for _, c := range b.Stats().Consumers {
-		if c.Handled != 4 || c.Skipped != 1 {
-			return fmt.Errorf("consumer %s handled %d and skipped %d events, want 4 and 1", c.Name, c.Handled, c.Skipped)
+	for start := time.Now(); procs[0].Sequence().Load() < 4 || procs[1].Sequence().Load() < 4; time.Sleep(100 * time.Microsecond) {
+		if time.Since(start) > within {
+			return fmt.Errorf("the processors stopped at %d and %d: the claim released by Close was left unpublished",
+				procs[0].Sequence().Load(), procs[1].Sequence().Load())
 		}
+	}
+	if got := c.values(); !slices.Equal(got, []int{1, 2, 3, 4}) {
+		return fmt.Errorf("the handler saw %v, want [1 2 3 4]: the held slot was not passed as skipped", got)
 	}
 	return nil
 }
 
-// TestCloseCompletesAHeldClaim: a multi-producer Publish that claimed on a
+// TestCloseCompletesAHeldClaim: a multi-producer Next that claimed on a
 // full ring is not released by Close; once the consumers make room it
-// publishes its slot marked as skipped, returns ErrClosed, and Shutdown
-// drains, with every wait strategy.
+// publishes its slot marked as skipped and returns ErrClosed, and the
+// consumers pass the slot, with every wait strategy.
 func TestCloseCompletesAHeldClaim(t *testing.T) {
 	for _, k := range bus.WaitKinds() {
 		if err := closeWhileHolding(k, 10*time.Second); err != nil {
 			t.Errorf("%s: %v", k, err)
 		}
+	}
+}
+
+// TestCloseReleasesAWaitingMultiProducerPublish: a Publish on a full
+// multi-producer Bus claims nothing until there is room, so Close releases
+// it at once with ErrClosed, its fill not called and the cursor not
+// moved: before Start (the bus then ends abandoned) and while a handler
+// holds the ring full (the bus then drains).
+func TestCloseReleasesAWaitingMultiProducerPublish(t *testing.T) {
+	for _, started := range []bool{false, true} {
+		t.Run(fmt.Sprintf("started=%t", started), func(t *testing.T) {
+			b, _ := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer())
+			g := &slowGate{release: make(chan struct{})}
+			b.HandleEventsWith(g)
+			if started {
+				if err := b.Start(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 4 {
+				if err := b.Publish(func(*ev, int64) {}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waiting := make(chan error, 1)
+			go func() {
+				waiting <- b.Publish(func(*ev, int64) { t.Error("fill called for a Publish released by Close") })
+			}()
+			time.Sleep(5 * time.Millisecond) // let it reach the wait; if it has not, Close must still stop it
+			b.Close()
+			awaitErr(t, waiting, bus.ErrClosed, "Close with a Publish waiting for room")
+			if c := b.Cursor(); c != 3 {
+				t.Fatalf("cursor %d after Close released a waiting Publish, want 3: it claimed", c)
+			}
+			close(g.release)
+			err := b.Shutdown(deadline(t))
+			switch {
+			case started && (err != nil || b.State() != bus.StateDrained):
+				t.Fatalf("Shutdown after Close = %v (state %v), want drained", err, b.State())
+			case !started && (!errors.Is(err, bus.ErrNotStarted) || b.State() != bus.StateAbandoned):
+				t.Fatalf("Shutdown before Start = %v (state %v), want abandoned, not started", err, b.State())
+			}
+		})
 	}
 }
 
@@ -120,7 +188,7 @@ func (l *idLog) OnEvent(e *ev, _ int64, _ bool) error {
 
 // TestMultiProducerPublishRacesEnds has 4 producers PublishBatch 1 to 3
 // events at a time into a multi-producer ring of 8, so that most claims
-// wait for room holding their slots, and ends the bus under them: Close
+// wait for room, and ends the bus under them: Close
 // then Shutdown, Shutdown, Halt, and a Shutdown whose deadline passes
 // while a handler holds the ring full. Every producer must return, and
 // after a drained end every event whose publish returned nil must have
@@ -201,7 +269,7 @@ func racePublishAndEnd(t *testing.T, end string, k bus.WaitKind, seed uint64) in
 		b.Halt()
 		stopped = b.Wait()
 	case "shutdown-deadline":
-		c.stall.Store(true) // the ring fills and producers wait, holding their claims
+		c.stall.Store(true) // the ring fills and producers wait for room
 		time.Sleep(2 * time.Millisecond)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 		stopped = b.Shutdown(ctx)
@@ -243,35 +311,4 @@ func racePublishAndEnd(t *testing.T, end string, k bus.WaitKind, seed uint64) in
 		l.mu.Unlock()
 	}
 	return waits
-}
-
-// TestShutdownBeforeStartReleasesAHeldClaim: before Start nothing makes
-// room, so a multi-producer Publish that claimed on the full ring is
-// released by Shutdown's halt, and the bus ends abandoned.
-func TestShutdownBeforeStartReleasesAHeldClaim(t *testing.T) {
-	b, _ := bus.New[ev](bus.WithSize(4), bus.WithMultiProducer())
-	b.HandleEventsWith(&tally{})
-	for range 4 {
-		if err := b.Publish(func(*ev, int64) {}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	held := make(chan error, 1)
-	go func() {
-		held <- b.Publish(func(*ev, int64) { t.Error("fill called for a claim abandoned by Shutdown") })
-	}()
-	for b.Cursor() != 4 {
-		time.Sleep(time.Millisecond)
-	}
-	b.Close()
-	select {
-	case err := <-held:
-		t.Fatalf("Close released a Publish that holds its claim before Start: %v", err)
-	case <-time.After(10 * time.Millisecond):
-	}
-	err := b.Shutdown(deadline(t))
-	awaitErr(t, held, bus.ErrClosed, "Shutdown before Start")
-	if !errors.Is(err, bus.ErrNotStarted) || b.State() != bus.StateAbandoned {
-		t.Fatalf("Shutdown before Start = %v (state %v), want abandoned, not started", err, b.State())
-	}
 }

@@ -12,10 +12,8 @@ import (
 // wait strategy while the ring is full (before Start too, until Start and
 // the consumers make room). It returns ErrClosed once the bus is shut
 // down, closed or halted (also to a producer released from a full ring by
-// Shutdown, Close or Halt; with WithMultiProducer, a producer that has
-// claimed its slot and waits for room is released by Close only once the
-// consumers make room, publishing the slot skipped, and at once by Halt
-// or a Shutdown that gives up). A nil return means the event will be handled
+// Shutdown, Close or Halt, having claimed nothing: with WithMultiProducer
+// too, Publish claims only once the ring has room). A nil return means the event will be handled
 // by every consumer that should see it, unless the bus reports otherwise
 // (see the package documentation); ErrClosed returned after fill ran
 // means the bus closed concurrently and the event may or may not be

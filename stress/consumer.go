@@ -101,12 +101,7 @@ func (c *consumer) see(h *handler, e *event, seq int64) error {
 		r.violate(Duplicated, w, fmt.Sprintf("handled %d times", cnt))
 	}
 	if c.ordered {
-		// A multi-producer claim that waited for room across Close is
-		// published marked as skipped, and consumers pass it without a
-		// call: a gap, but only once the bus is closed (the claim saw the
-		// close before publishing, and this call sees the publish).
-		closedGap := r.s.Multi && seq > c.lastSeq+1 && r.b.Stats().Closed
-		if seq != c.lastSeq+1 && !closedGap {
+		if seq != c.lastSeq+1 {
 			r.violate(ForwardOnly, w, fmt.Sprintf("sequence %d follows sequence %d", seq, c.lastSeq))
 		}
 		c.lastSeq = seq
