@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventbus/eventbus/affinity"
@@ -69,6 +70,8 @@ func runLong(parent context.Context, cfg longConfig, stdout io.Writer) error {
 		rep.Profile = cfg.name
 	}
 	var st verify.Stats
+	// histories is read by the progress goroutine while the loop counts.
+	var histories atomic.Int64
 	progress := make(chan struct{})
 	go func() {
 		defer close(progress)
@@ -79,7 +82,7 @@ func runLong(parent context.Context, cfg longConfig, stdout io.Writer) error {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				fmt.Fprintln(cfg.stderr, progressLine(time.Since(start), &st, rep.Histories))
+				fmt.Fprintln(cfg.stderr, progressLine(time.Since(start), &st, histories.Load()))
 			}
 		}
 	}()
@@ -95,6 +98,7 @@ func runLong(parent context.Context, cfg longConfig, stdout io.Writer) error {
 			return fmt.Errorf("history %d: %w", i, err)
 		}
 		rep.Histories++
+		histories.Add(1)
 		if bad := verify.Failed(r.Results); len(bad) > 0 {
 			rep.Violations++
 			if len(rep.Failures) < maxFailures {
@@ -195,7 +199,7 @@ func draw(seed uint64, i int, p *affinity.Profile) history {
 	}
 }
 
-func progressLine(elapsed time.Duration, st *verify.Stats, histories int) string {
+func progressLine(elapsed time.Duration, st *verify.Stats, histories int64) string {
 	mem := "n/a"
 	if m, err := verify.ReadMemory(); err == nil {
 		mem = fmt.Sprintf("%s (peak %s)", mib(m.RSS), mib(m.Peak))
