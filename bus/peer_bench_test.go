@@ -3,6 +3,7 @@ package bus_test
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventbus/eventbus/bus"
@@ -18,7 +19,8 @@ import (
 // (PublishSlices), path=marked (events that embed bus.Mark) and
 // path=alone (the raw producer with no consumer: the floor).
 // BenchmarkPeerWorkloadMulti is the multi-producer Bus against a channel
-// with one and three producers.
+// with one and three producers, beside the floor of any multi-producer
+// claim (path=add and path=cas: the shared counter alone).
 // Run them interleaved:
 //
 //	go test -c -o /tmp/bus.test ./bus; cd bus
@@ -60,6 +62,8 @@ func BenchmarkPeerWorkloadMulti(b *testing.B) {
 		for _, producers := range []int{1, 3} {
 			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=channel", ring, producers), func(b *testing.B) { benchChannel(b, ring, producers) })
 			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=bus", ring, producers), func(b *testing.B) { benchPeerBus(b, ring, 1, producers) })
+			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=add", ring, producers), func(b *testing.B) { benchSharedCounter(b, producers, false) })
+			b.Run(fmt.Sprintf("ring=%d/producers=%d/path=cas", ring, producers), func(b *testing.B) { benchSharedCounter(b, producers, true) })
 		}
 	}
 }
@@ -245,4 +249,33 @@ func benchPeerMarked(b *testing.B, size, batch int) {
 		b.Fatal(err)
 	}
 	check(b, "marked", h.sum, want(b.N))
+}
+
+// benchSharedCounter is the floor under any multi-producer claim on this
+// workload: producers goroutines count their shares of b.N events on one
+// shared, padded counter, with one atomic add an event (cas false: the
+// claim of the LMAX Disruptor 4 and of bruceshao/lockfree) or one
+// compare-and-swap loop an event (cas true: the Bus's claim), with no ring
+// and no consumer. With more than one producer every event moves the
+// counter's cache line to the claiming core, whichever instruction claims.
+func benchSharedCounter(b *testing.B, producers int, cas bool) {
+	var c struct {
+		_ [128]byte
+		n atomic.Int64
+		_ [128]byte
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N, producers, func(n int) {
+		for range n {
+			if !cas {
+				c.n.Add(1)
+				continue
+			}
+			for v := c.n.Load(); !c.n.CompareAndSwap(v, v+1); v = c.n.Load() {
+			}
+		}
+	})
+	b.StopTimer()
+	check(b, "counter", c.n.Load(), int64(b.N))
 }
