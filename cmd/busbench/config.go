@@ -65,7 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	var wait, cpus, scen string
 	fs.DurationVar(&c.duration, "duration", 500*time.Millisecond, "how long each run lasts (ignored with -events)")
-	fs.Int64Var(&c.events, "events", 0, "events (round trips for pingpong) per run instead of a `duration`; 0 means use -duration")
+	fs.Int64Var(&c.events, "events", 0, "`N` events (round trips for pingpong) per run instead of -duration; 0 means use -duration")
 	fs.IntVar(&c.count, "count", 3, "repetitions of each comparison")
 	fs.IntVar(&c.size, "size", bus.DefaultSize, "ring size in slots, a power of two (also the channels' buffer)")
 	fs.StringVar(&wait, "wait", string(bus.WaitPhasedBackoff), "wait strategy: "+kindList())
