@@ -18,20 +18,33 @@ import (
 // down, so that each also shows the bug it guards against on a bus
 // without the fix.
 
-// tally records the values a consumer handled, in order.
-type tally struct {
+// valued is a pointer to an event of these tests, E, which carries an
+// int value.
+type valued[E any] interface {
+	*E
+	value() int
+}
+
+func (e *ev) value() int     { return e.n }
+func (e *marked) value() int { return e.n }
+
+// tallyOf records the values a consumer handled, in order.
+type tallyOf[E any, P valued[E]] struct {
 	mu  sync.Mutex
 	got []int
 }
 
-func (c *tally) OnEvent(e *ev, _ int64, _ bool) error {
+// tally is the tallyOf of the ev tests.
+type tally = tallyOf[ev, *ev]
+
+func (c *tallyOf[E, P]) OnEvent(e *E, _ int64, _ bool) error {
 	c.mu.Lock()
-	c.got = append(c.got, e.n)
+	c.got = append(c.got, P(e).value())
 	c.mu.Unlock()
 	return nil
 }
 
-func (c *tally) values() []int {
+func (c *tallyOf[E, P]) values() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]int(nil), c.got...)

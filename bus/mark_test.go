@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eventbus/eventbus/bus"
@@ -14,19 +13,6 @@ import (
 type marked struct {
 	bus.Mark
 	n int
-}
-
-// markedTally records the values it handles.
-type markedTally struct {
-	mu  sync.Mutex
-	got []int
-}
-
-func (c *markedTally) OnEvent(e *marked, _ int64, _ bool) error {
-	c.mu.Lock()
-	c.got = append(c.got, e.n)
-	c.mu.Unlock()
-	return nil
 }
 
 // TestMarkedBus: a single-producer bus of events that embed Mark hands
@@ -45,7 +31,7 @@ func TestMarkedBus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			first, second, w1, w2 := &markedTally{}, &markedTally{}, &markedTally{}, &markedTally{}
+			first, second, w1, w2 := &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}
 			b.HandleEventsWith(first).Then(second)
 			b.HandleEventsWithWorkerPool(w1, w2)
 			p := b.NewPoller()
@@ -97,7 +83,7 @@ func TestMarkedBus(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantValues(t, "the poller", polled, events)
-			for name, c := range map[string]*markedTally{"the first processor": first, "the second": second} {
+			for name, c := range map[string]*tallyOf[marked, *marked]{"the first processor": first, "the second": second} {
 				wantValues(t, name, c.got, events)
 			}
 			if n := len(w1.got) + len(w2.got); n != events {
