@@ -97,7 +97,6 @@ func runLong(parent context.Context, cfg longConfig, stdout io.Writer) error {
 			<-progress
 			return fmt.Errorf("history %d: %w", i, err)
 		}
-		rep.Histories++
 		histories.Add(1)
 		if bad := verify.Failed(r.Results); len(bad) > 0 {
 			rep.Violations++
@@ -122,6 +121,7 @@ func runLong(parent context.Context, cfg longConfig, stdout io.Writer) error {
 	// caller's context (Ctrl-C) was interrupted.
 	rep.Interrupted = parent.Err() != nil
 	rep.Elapsed = time.Since(start)
+	rep.Histories = int(histories.Load())
 	rep.Operations, rep.Rounds = st.Ops(), st.Rounds()
 	rep.OpsPerSec = float64(rep.Operations) / rep.Elapsed.Seconds()
 	if m, err := verify.ReadMemory(); err == nil {
