@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,20 +108,22 @@ func TestRunRejectsBadFlags(t *testing.T) {
 
 // TestRunJSON: with -json, stdout is one JSON report of what ran, the
 // violations included, and the exit status still says whether a scenario
-// failed.
+// failed. The scenario of TestRunFailsOnViolation runs four times: its
+// stall is seen in most runs, not all (see there), so the report is
+// checked against the error, not against a fixed count.
 func TestRunJSON(t *testing.T) {
 	var out, errb bytes.Buffer
-	err := run([]string{"-seed", "39", "-repeat", "2", "-stall", "1ms", "-json", "-progress=false"}, &out, &errb)
-	if err == nil || !strings.Contains(err.Error(), "2 of 2 scenarios broke an invariant") {
-		t.Fatalf("run = %v, want two failures", err)
-	}
+	err := run([]string{"-seed", "39", "-repeat", "4", "-stall", "1ms", "-json", "-progress=false"}, &out, &errb)
 	var rep report
 	dec := json.NewDecoder(&out)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rep); err != nil || dec.More() {
 		t.Fatalf("stdout is not one JSON report: %v\n%s", err, out.String())
 	}
-	if rep.Scenarios != 2 || rep.Violations != 2 || len(rep.Failures) != 2 || rep.FirstSeed != 39 || rep.LastSeed != 39 ||
+	if want := fmt.Sprintf("%d of 4 scenarios broke an invariant", rep.Violations); err == nil || rep.Violations < 1 || !strings.Contains(err.Error(), want) {
+		t.Fatalf("run = %v with %d violations in the report, want an error saying %q", err, rep.Violations, want)
+	}
+	if rep.Scenarios != 4 || int64(len(rep.Failures)) != rep.Violations || rep.FirstSeed != 39 || rep.LastSeed != 39 ||
 		rep.PeakRSS <= 0 || rep.Elapsed <= 0 || rep.Race != raceEnabled || rep.Interrupted {
 		t.Errorf("report %+v", rep)
 	}
