@@ -34,8 +34,11 @@ type tallyOf[E any, P valued[E]] struct {
 	got []int
 }
 
-// tally is the tallyOf of the ev tests.
-type tally = tallyOf[ev, *ev]
+// tally and markedTally are the tallyOf of the ev and marked tests.
+type (
+	tally       = tallyOf[ev, *ev]
+	markedTally = tallyOf[marked, *marked]
+)
 
 func (c *tallyOf[E, P]) OnEvent(e *E, _ int64, _ bool) error {
 	c.mu.Lock()

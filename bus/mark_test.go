@@ -31,7 +31,7 @@ func TestMarkedBus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			first, second, w1, w2 := &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}, &tallyOf[marked, *marked]{}
+			first, second, w1, w2 := &markedTally{}, &markedTally{}, &markedTally{}, &markedTally{}
 			b.HandleEventsWith(first).Then(second)
 			b.HandleEventsWithWorkerPool(w1, w2)
 			p := b.NewPoller()
@@ -83,7 +83,7 @@ func TestMarkedBus(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantValues(t, "the poller", polled, events)
-			for name, c := range map[string]*tallyOf[marked, *marked]{"the first processor": first, "the second": second} {
+			for name, c := range map[string]*markedTally{"the first processor": first, "the second": second} {
 				wantValues(t, name, c.got, events)
 			}
 			if n := len(w1.got) + len(w2.got); n != events {
