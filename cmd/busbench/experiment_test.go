@@ -25,7 +25,8 @@ func (s spinFirst) Wait(w *bus.Waiter) (int64, error) {
 
 // BenchmarkPingPongWait compares the bus ping-pong's median round trip
 // under wait strategies, and spinning on Poll without any (poll-spin),
-// beside the raw CAS and slot+cursor round trips, in one process:
+// beside the raw CAS, marked-slot and slot+cursor round trips, in one
+// process:
 //
 //	go test ./cmd/busbench -run '^$' -bench PingPongWait -count 5
 func BenchmarkPingPongWait(b *testing.B) {
@@ -47,6 +48,7 @@ func BenchmarkPingPongWait(b *testing.B) {
 	}{
 		{"raw", nil, false, pingRaw},
 		{"two-lines", nil, false, pingTwoLines},
+		{"one-line", nil, false, pingOneLine},
 		{"phased", nil, false, pingBus},
 		{"phased-spin-first", func() bus.WaitStrategy { return spinFirst{spins: 1000} }, false, pingBus},
 		{"busy-spin", func() bus.WaitStrategy { return &bus.BusySpinWait{} }, false, pingBus},

@@ -24,9 +24,10 @@
 //	busraw     the Bus API against the raw sequencer path it wraps: one
 //	           producer writes an int64 per slot, one OnBatch consumer sums
 //	           (the Go peers' workload); bus/raw is the time-per-event ratio
-//	pingpong   round-trip latency: raw CAS, the raw slot+cursor layout,
+//	pingpong   round-trip latency: raw CAS, the raw layouts of a marked
+//	           ring (one line a hand-off) and of a slot+cursor ring (two),
 //	           bus, bus with events that embed bus.Mark, channel; each
-//	           bus's median and p99 over the raw ones
+//	           bus's median and p99 over the raw CAS's
 //
 // Each throughput run is repeated -count times; the runs of one repetition
 // (channel, bus publishing one event at a time, bus publishing -batch events

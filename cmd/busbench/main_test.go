@@ -37,7 +37,7 @@ func TestTable(t *testing.T) {
 		"unicast 1P→1C", "pipeline 1P→3C", "multicast 1P→3C", "diamond 1P→3C", "sequencer 2P→1C", "sequencer 3P→1C",
 		"bus/chan", "batch/chan", "allocs/ev",
 		"Bus API against the raw sequencer", "raw Next/Publish", "bus/raw time",
-		"p99/raw", "clock only", "raw CAS (core to core)", "raw slot+cursor (2 lines)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
+		"p99/raw", "clock only", "raw CAS (core to core)", "raw slot+cursor (2 lines)", "raw marked slots (1 line)", "bus (2 buses, pollers)", "channel (2 unbuffered)", "median/raw",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -88,10 +88,10 @@ func TestJSON(t *testing.T) {
 	if p == nil {
 		t.Fatal("no pingpong result")
 	}
-	if p.BusToRaw.Median <= 0 || p.BusToRawP99.Median <= 0 || p.MarkedToRaw.Median <= 0 || p.MarkedToRawP99.Median <= 0 {
+	if p.BusToRaw.Median <= 0 || p.BusToRawP99.Median <= 0 || p.MarkedToRaw.Median <= 0 || p.MarkedToRawP99.Median <= 0 || p.OneLineToRaw.Median <= 0 || p.TwoLinesToRaw.Median <= 0 {
 		t.Errorf("pingpong ratios: median %v, p99 %v; marked median %v, p99 %v", p.BusToRaw, p.BusToRawP99, p.MarkedToRaw, p.MarkedToRawP99)
 	}
-	for name, l := range map[string]Latency{"raw": p.Raw, "two lines": p.TwoLines, "bus": p.Bus, "channel": p.Channel} {
+	for name, l := range map[string]Latency{"raw": p.Raw, "two lines": p.TwoLines, "one line": p.OneLine, "bus": p.Bus, "marked": p.Marked, "channel": p.Channel} {
 		if l.Count != 3000 || l.Median <= 0 || l.Median > l.P99 || l.P99 > l.Max {
 			t.Errorf("%s latency %+v, want 3000 ordered figures", name, l)
 		}

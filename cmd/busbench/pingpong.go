@@ -163,50 +163,67 @@ type paddedWord struct {
 	_ [120]byte
 }
 
+// spinFor spins until w holds want. It returns errStop once stop is set,
+// and an error wrapping errStalled, naming the ping-pong what, when no
+// answer came for stallLimit.
+func spinFor(w *atomic.Int64, want int64, stop *atomic.Bool, what string) error {
+	start := time.Now()
+	for i := 1; ; i++ {
+		if w.Load() == want {
+			return nil
+		}
+		if i&1023 == 0 {
+			if stop.Load() {
+				return errStop
+			}
+			if time.Since(start) > stallLimit {
+				return fmt.Errorf("%w: %s ping-pong: no answer for %v", errStalled, what, stallLimit)
+			}
+		}
+	}
+}
+
+// echoLoop is the echo side of a raw ping-pong: it waits with spinFor for
+// each value await(k) names, k = 0, 1, ..., and answers with reply(k),
+// until stop is set. On a stall it sets stop, so that the initiator gives
+// up too, and returns the error.
+func echoLoop(stop *atomic.Bool, await func(k int64) error, reply func(k int64)) error {
+	for k := int64(0); ; k++ {
+		if err := await(k); err != nil {
+			if err == errStop {
+				return nil
+			}
+			stop.Store(true)
+			return err
+		}
+		reply(k)
+	}
+}
+
+// initiated is what the initiator of a raw ping-pong returns when its wait
+// for an answer failed.
+func initiated(err error, what string) error {
+	if err == errStop {
+		return fmt.Errorf("%s ping-pong: the echo goroutine stopped", what)
+	}
+	return err
+}
+
 // pingRaw ping-pongs a padded word with CAS: the initiator turns even
 // values odd, the echo turns odd values even.
 func pingRaw(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	w := new(paddedWord)
 	var stop atomic.Bool
-	await := func(want int64) error {
-		start := time.Now()
-		for i := 1; ; i++ {
-			if w.v.Load() == want {
-				return nil
-			}
-			if i&1023 == 0 {
-				if stop.Load() {
-					return errStop
-				}
-				if time.Since(start) > stallLimit {
-					return fmt.Errorf("%w: raw ping-pong: no answer for %v", errStalled, stallLimit)
-				}
-			}
-		}
-	}
 	echo := func() error {
-		for odd := int64(1); ; odd += 2 {
-			if err := await(odd); err != nil {
-				if err == errStop {
-					return nil
-				}
-				stop.Store(true)
-				return err
-			}
-			w.v.CompareAndSwap(odd, odd+1)
-		}
+		return echoLoop(&stop,
+			func(k int64) error { return spinFor(&w.v, 2*k+1, &stop, "raw") },
+			func(k int64) { w.v.CompareAndSwap(2*k+1, 2*k+2) })
 	}
 	initiate := func() error {
 		defer stop.Store(true)
 		return timeRoundTrips(lim, h, func(i int64) error {
 			w.v.CompareAndSwap(2*i, 2*i+1)
-			if err := await(2*i + 2); err != nil {
-				if err == errStop {
-					return errors.New("raw ping-pong: the echo goroutine stopped")
-				}
-				return err
-			}
-			return nil
+			return initiated(spinFor(&w.v, 2*i+2, &stop, "raw"), "raw")
 		})
 	}
 	return twoGoroutines(p, echo, initiate)
@@ -222,59 +239,82 @@ type paddedSlot struct {
 }
 
 // pingTwoLines is the raw round trip of a ring's layout: each direction
-// writes its value to one line (the slot) and then publishes it with an
-// atomic store to another (the cursor), and the reader, once it sees the
-// cursor, reads the slot. It needs two cache-line transfers one after the
-// other in each direction where pingRaw needs one: the floor for any ring
-// whose cursor and slots live on different lines, as the bus's do.
+// writes its value to one line (the slot) and then publishes it with a
+// release store to another (the cursor), as the bus does, and the reader,
+// once it sees the cursor, reads the slot. It moves two cache lines in each
+// direction where pingRaw moves one, as a bus without bus.Mark does; it
+// reuses one slot where a ring moves on to the next, and the bus has
+// measured below it (docs/results.md). With a sequentially consistent
+// store for the cursor instead (an XCHG on amd64, which waits for the
+// slot's line before it asks for the cursor's) the round trip took 1.8x
+// as long (docs/results.md).
 func pingTwoLines(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	slotA, slotB := new(paddedSlot), new(paddedSlot)
 	curA, curB := new(paddedWord), new(paddedWord)
 	curA.v.Store(-1)
 	curB.v.Store(-1)
 	var stop atomic.Bool
-	await := func(w *paddedWord, want int64) error {
-		start := time.Now()
-		for i := 1; ; i++ {
-			if w.v.Load() == want {
-				return nil
-			}
-			if i&1023 == 0 {
-				if stop.Load() {
-					return errStop
-				}
-				if time.Since(start) > stallLimit {
-					return fmt.Errorf("%w: two-line ping-pong: no answer for %v", errStalled, stallLimit)
-				}
-			}
-		}
-	}
 	echo := func() error {
-		for seq := int64(0); ; seq++ {
-			if err := await(curA, seq); err != nil {
-				if err == errStop {
-					return nil
-				}
-				stop.Store(true)
-				return err
-			}
-			slotB.v = slotA.v
-			curB.v.Store(seq)
-		}
+		return echoLoop(&stop,
+			func(k int64) error { return spinFor(&curA.v, k, &stop, "two-line") },
+			func(k int64) {
+				slotB.v = slotA.v
+				storeRelease(&curB.v, k)
+			})
 	}
 	initiate := func() error {
 		defer stop.Store(true)
 		return timeRoundTrips(lim, h, func(i int64) error {
 			slotA.v = i
-			curA.v.Store(i)
-			if err := await(curB, i); err != nil {
-				if err == errStop {
-					return errors.New("two-line ping-pong: the echo goroutine stopped")
-				}
-				return err
+			storeRelease(&curA.v, i)
+			if err := spinFor(&curB.v, i, &stop, "two-line"); err != nil {
+				return initiated(err, "two-line")
 			}
 			if got := slotB.v; got != i {
 				return fmt.Errorf("two-line ping-pong: sent %d, got %d back", i, got)
+			}
+			return nil
+		})
+	}
+	return twoGoroutines(p, echo, initiate)
+}
+
+// markedSlot is a slot that carries its own publication mark, as an event
+// that embeds bus.Mark does: 16 bytes, four to a 64-byte line.
+type markedSlot struct {
+	mark atomic.Int64 // the sequence published in the slot, plus one
+	v    int64
+}
+
+// pingOneLine is the raw round trip of two rings whose slots carry their
+// own marks, as two buses of events that embed bus.Mark are: each direction
+// writes the next slot's value and then its mark, with a release store,
+// and the reader spins on that mark and reads the value beside it. Each
+// hand-off moves one line, as pingRaw's does, but each side writes the
+// line the other last read, where pingRaw's CAS takes the line the other
+// side last wrote: the floor for the marked bus.
+func pingOneLine(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
+	a, b := make([]markedSlot, c.size), make([]markedSlot, c.size)
+	mask := int64(c.size - 1)
+	var stop atomic.Bool
+	echo := func() error {
+		return echoLoop(&stop,
+			func(k int64) error { return spinFor(&a[k&mask].mark, k+1, &stop, "one-line") },
+			func(k int64) {
+				b[k&mask].v = a[k&mask].v
+				storeRelease(&b[k&mask].mark, k+1)
+			})
+	}
+	initiate := func() error {
+		defer stop.Store(true)
+		return timeRoundTrips(lim, h, func(i int64) error {
+			a[i&mask].v = i
+			storeRelease(&a[i&mask].mark, i+1)
+			if err := spinFor(&b[i&mask].mark, i+1, &stop, "one-line"); err != nil {
+				return initiated(err, "one-line")
+			}
+			if got := b[i&mask].v; got != i {
+				return fmt.Errorf("one-line ping-pong: sent %d, got %d back", i, got)
 			}
 			return nil
 		})
@@ -306,8 +346,8 @@ func pingMarked(c *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 // set writes. A fill writes its slot without reading it first, as a
 // fill that assigns fields does: reading the slot's line before writing
 // it (as a function returning a pointer into the event, which must check
-// it for nil, does) costs a cache-line transfer of its own, which on a
-// KVM guest was a third of the marked round trip.
+// it for nil, does) costs a cache-line transfer of its own, which was a
+// third of the marked round trip on a 2-vCPU guest (docs/results.md).
 func pingBusOf[E any](c *config, p pair, lim limit, h *hdrhistogram.Histogram, get func(*E) int64, set func(*E, int64)) error {
 	a, err := bus.New[E](c.busOptions(false)...)
 	if err != nil {

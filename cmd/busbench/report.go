@@ -70,6 +70,7 @@ func writeTable(w io.Writer, r *Report) {
 		}
 		row("clock only (timing cost)", p.Clock, "", "")
 		row("raw CAS (core to core)", p.Raw, "1x", "1x")
+		row("raw marked slots (1 line)", p.OneLine, ratio(p.OneLineToRaw, c.Count), "")
 		row("raw slot+cursor (2 lines)", p.TwoLines, ratio(p.TwoLinesToRaw, c.Count), "")
 		row("bus (2 buses, pollers)", p.Bus, ratio(p.BusToRaw, c.Count), ratio(p.BusToRawP99, c.Count))
 		row("bus, events with bus.Mark (1 line)", p.Marked, ratio(p.MarkedToRaw, c.Count), ratio(p.MarkedToRawP99, c.Count))

@@ -108,14 +108,19 @@ type PingPongResult struct {
 	Bus     Latency `json:"bus"`
 	Channel Latency `json:"channel"`
 	// TwoLines is the raw round trip of a ring's layout, slot and cursor
-	// on two lines (see pingTwoLines): the floor for the bus.
+	// on two lines (see pingTwoLines), as the bus without bus.Mark has.
 	TwoLines Latency `json:"raw_two_lines"`
+	// OneLine is the raw round trip of two rings whose slots carry their
+	// own marks (see pingOneLine): the floor for the bus with bus.Mark.
+	OneLine Latency `json:"raw_one_line"`
 	// Marked is the bus with events that embed bus.Mark, published
 	// through their slots: one line a hand-off, as the raw CAS.
 	Marked Latency `json:"bus_marked"`
-	// BusToRaw, ChannelToRaw and TwoLinesToRaw compare medians within each
-	// repetition, BusToRawP99 the bus's p99 with the raw p99.
+	// BusToRaw, ChannelToRaw, TwoLinesToRaw and OneLineToRaw compare
+	// medians within each repetition, BusToRawP99 the bus's p99 with the
+	// raw p99.
 	TwoLinesToRaw Ratio `json:"two_lines_to_raw_median"`
+	OneLineToRaw  Ratio `json:"one_line_to_raw_median"`
 	BusToRaw      Ratio `json:"bus_to_raw_median"`
 	ChannelToRaw  Ratio `json:"channel_to_raw_median"`
 	BusToRawP99   Ratio `json:"bus_to_raw_p99"`
@@ -285,14 +290,14 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		return nil, err
 	}
 	res := &PingPongResult{CPUs: p.cpus, Pinned: p.pinned, Note: note, hists: map[string]*hdrhistogram.Histogram{}}
-	names := []string{"clock", "raw", "bus", "channel", "twolines", "marked"}
-	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan, pingTwoLines, pingMarked}
+	names := []string{"clock", "raw", "bus", "channel", "twolines", "marked", "oneline"}
+	funcs := []pingFunc{pingNone, pingRaw, pingBus, pingChan, pingTwoLines, pingMarked, pingOneLine}
 	for _, n := range names {
 		res.hists[n] = newHistogram()
 	}
-	var busR, chanR, twoR, busP99, markR, markP99 []float64
+	var busR, chanR, twoR, busP99, markR, markP99, oneR []float64
 	for range c.count {
-		var med, p99 [6]float64
+		var med, p99 [7]float64
 		for i, f := range funcs {
 			h, err := runPing(c, p, f)
 			if err != nil {
@@ -311,8 +316,10 @@ func runPingPong(c *config, pg *progress) (*PingPongResult, error) {
 		twoR = append(twoR, med[4]/med[1])
 		markR = append(markR, med[5]/med[1])
 		markP99 = append(markP99, p99[5]/p99[1])
+		oneR = append(oneR, med[6]/med[1])
 	}
 	res.TwoLines, res.TwoLinesToRaw = summarize(res.hists["twolines"]), newRatio(twoR)
+	res.OneLine, res.OneLineToRaw = summarize(res.hists["oneline"]), newRatio(oneR)
 	res.Clock = summarize(res.hists["clock"])
 	res.Raw, res.Bus, res.Channel = summarize(res.hists["raw"]), summarize(res.hists["bus"]), summarize(res.hists["channel"])
 	res.BusToRaw, res.ChannelToRaw, res.BusToRawP99 = newRatio(busR), newRatio(chanR), newRatio(busP99)
