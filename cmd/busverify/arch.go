@@ -1,6 +1,11 @@
 package main
 
-import "runtime"
+import (
+	"errors"
+	"os/exec"
+	"runtime"
+	"syscall"
+)
 
 // target is one architecture the suite runs on.
 type target struct {
@@ -58,12 +63,30 @@ func forHost(t target, host string) target {
 		} else {
 			t.race = nil
 		}
-	case t.goarch == "amd64":
-		t.qemu, t.race = "qemu-x86_64-static", nil
-	case t.goarch == "386":
-		t.qemu = "qemu-i386-static"
+	case t.goarch == "amd64" || t.goarch == "386":
+		t.qemu = emulatorFor(t.goarch)
+		if t.goarch == "amd64" {
+			t.race = nil
+		}
 	}
 	return t
+}
+
+// emulatorFor names the qemu-user emulator of the amd64 and 386 rows, for
+// hosts that cannot run them natively.
+func emulatorFor(goarch string) string {
+	if goarch == "386" {
+		return "qemu-i386-static"
+	}
+	return "qemu-x86_64-static"
+}
+
+// nativeRefused reports whether the kernel refuses to execute the test
+// binary bin (ENOEXEC), as an amd64 kernel built without 32-bit support
+// does with a 386 one. Running it with -test.list '^$' lists nothing.
+func nativeRefused(bin string) bool {
+	err := exec.Command(bin, "-test.list", "^$").Run()
+	return errors.Is(err, syscall.ENOEXEC)
 }
 
 var hostArch = runtime.GOARCH

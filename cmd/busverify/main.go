@@ -1,5 +1,6 @@
 // Command busverify builds and runs the verify suite (and the bus's own
-// tests) for several architectures: natively for amd64 and 386, under
+// tests) for several architectures: natively for amd64 and 386 (386
+// under qemu-i386-static where the kernel refuses 32-bit binaries), under
 // qemu-user for arm64, arm (v7), riscv64, ppc64le, s390x and loong64, with
 // the race detector under emulation where it works (riscv64), the x/tools
 // atomicalign analyzer for 386 and arm, and the planted-bug detection test

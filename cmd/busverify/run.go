@@ -286,6 +286,19 @@ func runArch(cfg *config, t target, race bool) *row {
 		}
 	}
 	emulated := t.qemu != ""
+	if !emulated && t.goarch != hostArch && nativeRefused(filepath.Join(dir, "verify.test")) {
+		// An amd64 kernel built without 32-bit support refuses 386 binaries.
+		q := emulatorFor(t.goarch)
+		if _, err := exec.LookPath(q); err != nil {
+			r.skipped = "skipped: this kernel runs no " + t.goarch + " binaries, and there is no emulator (" + q + ")"
+			return r
+		}
+		// Go's asynchronous preemption signals crash 386 binaries under
+		// qemu-i386 ("bad g in signal handler"): the emulated rows keep
+		// the cooperative preemption points only.
+		emu, emulated = []string{q, "-E", "GODEBUG=asyncpreemptoff=1"}, true
+		r.how = "qemu-user, asyncpreemptoff (kernel runs no " + t.goarch + ")"
+	}
 	small := cfg.short || emulated || race
 	// The bus's own tests.
 	if exists(filepath.Join(dir, "bus.test")) {

@@ -102,6 +102,36 @@ func TestForHost(t *testing.T) {
 	if got := forHost(i386, "amd64"); got.qemu != "" {
 		t.Errorf("386 on amd64: emulator %q, want native", got.qemu)
 	}
+	if got := forHost(i386, "arm64"); got.qemu != "qemu-i386-static" {
+		t.Errorf("386 on arm64: emulator %q", got.qemu)
+	}
+}
+
+// TestNativeRefused checks the test that sends the 386 row to qemu on an
+// amd64 kernel without 32-bit support: an ELF file the kernel cannot load
+// is refused, and a binary it runs (this test's own) is not.
+func TestNativeRefused(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("ENOEXEC from an unloadable ELF file is what Linux returns")
+	}
+	bad := filepath.Join(t.TempDir(), "verify.test")
+	// An ELF header for a machine type no kernel loads (0xffff).
+	elf := append([]byte("\x7fELF\x01\x01\x01\x00"), make([]byte, 8)...)
+	elf = append(elf, 0x02, 0x00, 0xff, 0xff)
+	elf = append(elf, make([]byte, 64)...)
+	if err := os.WriteFile(bad, elf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !nativeRefused(bad) {
+		t.Errorf("an ELF file for machine 0xffff was not refused")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nativeRefused(self) {
+		t.Errorf("this test's own binary was refused")
+	}
 }
 
 func TestLongFlagErrors(t *testing.T) {
