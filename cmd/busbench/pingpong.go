@@ -244,10 +244,10 @@ type paddedSlot struct {
 // once it sees the cursor, reads the slot. It moves two cache lines in each
 // direction where pingRaw moves one, as a bus without bus.Mark does; it
 // reuses one slot where a ring moves on to the next, and the bus has
-// measured below it (docs/results.md). With a sequentially consistent
-// store for the cursor instead (an XCHG on amd64, which waits for the
-// slot's line before it asks for the cursor's) the round trip took 1.8x
-// as long (docs/results.md).
+// measured below it. With a sequentially consistent store for the cursor
+// instead (an XCHG on amd64, which waits for the slot's line before it
+// asks for the cursor's) the round trip took 1.8x as long. Both figures
+// are in docs/results.md.
 func pingTwoLines(_ *config, p pair, lim limit, h *hdrhistogram.Histogram) error {
 	slotA, slotB := new(paddedSlot), new(paddedSlot)
 	curA, curB := new(paddedWord), new(paddedWord)

@@ -63,11 +63,10 @@ func forHost(t target, host string) target {
 		} else {
 			t.race = nil
 		}
-	case t.goarch == "amd64" || t.goarch == "386":
-		t.qemu = emulatorFor(t.goarch)
-		if t.goarch == "amd64" {
-			t.race = nil
-		}
+	case t.goarch == "amd64":
+		t.qemu, t.race = emulatorFor("amd64"), nil
+	case t.goarch == "386":
+		t.qemu = emulatorFor("386")
 	}
 	return t
 }
