@@ -58,8 +58,9 @@
 // after it with Then, for s. Consumers see a sequence only once it and
 // every sequence before it are published.
 //
-// On linux/amd64 the single-producer sequencer publishes with a release
-// store (a plain MOV), not Go's sequentially consistent XCHG, and the rare
+// On linux/amd64 the sequencers publish with release stores (plain MOVs
+// of the cursor, or of a multi-producer slot's flag), not Go's
+// sequentially consistent XCHG, and the rare
 // operations that need a store-then-load order against a publish (a
 // consumer parking, Close and Shutdown) run an asymmetric fence
 // (membarrier) instead; the guarantees above hold either way. See

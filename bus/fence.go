@@ -2,10 +2,11 @@ package bus
 
 import "sync"
 
-// The single-producer sequencer publishes with a release store where the
-// hardware allows it: on amd64 a plain MOV, which the CPU's store buffer
-// absorbs, where Go's atomic store is an XCHG that waits for the buffer
-// to drain and for the cursor's cache line to come back from the cores
+// The sequencers publish with release stores where the hardware allows
+// it: the single-producer sequencer its cursor, the multi-producer one
+// each slot's flag. On amd64 that is a plain MOV, which the CPU's store
+// buffer absorbs, where Go's atomic store is an XCHG that waits for the
+// buffer to drain and for the cache line to come back from the cores
 // polling it. A release store keeps the one ordering consumers rely on
 // (everything written before Publish is visible to a WaitFor that sees
 // the published sequence), but it lets the producer's later loads pass
@@ -13,8 +14,8 @@ import "sync"
 // order, each pairing the producer with a rare, slow operation:
 //
 //   - a consumer that parks increments the waiter count and re-reads the
-//     cursor, while the producer publishes and then reads the waiter count
-//     to decide whether to wake anyone;
+//     cursor (or the flags), while the producer publishes and then reads
+//     the waiter count to decide whether to wake anyone;
 //   - Close raises the closed flag and (in Bus.Shutdown) reads the cursor,
 //     while the producer publishes and then reads the closed flag.
 //

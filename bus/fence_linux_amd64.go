@@ -53,6 +53,12 @@ func (s *Sequence) storeRelease(v int64) {
 	*(*int64)(unsafe.Pointer(&s.v)) = v
 }
 
+// storeRelease32 is storeRelease for a multi-producer slot's flag (see
+// MultiProducerSequencer.publishRange).
+func storeRelease32(p *atomic.Int32, v int32) {
+	*(*int32)(unsafe.Pointer(p)) = v
+}
+
 // storeRelease64 is storeRelease for a Mark (see mark.go).
 func storeRelease64(p *atomic.Int64, v int64) {
 	*(*int64)(unsafe.Pointer(p)) = v

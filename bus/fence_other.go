@@ -12,4 +12,6 @@ func heavyFence() {}
 
 func (s *Sequence) storeRelease(v int64) { s.v.Store(v) }
 
+func storeRelease32(p *atomic.Int32, v int32) { p.Store(v) }
+
 func storeRelease64(p *atomic.Int64, v int64) { p.Store(v) }

@@ -13,8 +13,9 @@ import (
 // the same cursor, so the two kinds of claim mix freely. Publishing marks
 // each slot available in a per-slot flag holding the slot's lap number, so
 // a consumer never sees a slot before its own producer published it, even
-// when producers publish out of claim order. Create it with
-// NewMultiProducerSequencer; the zero value is not usable.
+// when producers publish out of claim order. Consumers read the flags and
+// never the cursor, which the producers' claims keep to themselves.
+// Create it with NewMultiProducerSequencer; the zero value is not usable.
 //
 // Publish synchronizes before any barrier WaitFor that observes the
 // published sequence.
@@ -35,6 +36,9 @@ func NewMultiProducerSequencer(size int, opts ...Option) (*MultiProducerSequence
 func newMultiProducerSequencer(o *options) *MultiProducerSequencer {
 	s := &MultiProducerSequencer{}
 	s.init(o)
+	// Publish the flags with release stores where the fences they need
+	// are available (see fence.go).
+	s.notify.fence = relaxedPublishing()
 	s.cachedGating = s.arena.next()
 	s.avail = make([]atomic32, o.size)
 	for i := range s.avail {
@@ -239,7 +243,17 @@ func (s *MultiProducerSequencer) Publish(lo, hi int64) error {
 }
 
 // publishRange marks lo..hi available; the caller knows they were claimed.
+// Each flag is a release store where the fences allow it (see fence.go):
+// consumers poll the flags, and a sequentially consistent store, an XCHG
+// on amd64, would wait for each flag's cache line to come back from them
+// before the producer's next claim could start.
 func (s *MultiProducerSequencer) publishRange(lo, hi int64) {
+	if relaxedStoreSupported && s.notify.fence {
+		for seq := lo; seq <= hi; seq++ {
+			storeRelease32(&s.avail[seq&s.mask], int32(seq>>s.shift))
+		}
+		return
+	}
 	for seq := lo; seq <= hi; seq++ {
 		s.avail[seq&s.mask].Store(int32(seq >> s.shift))
 	}

@@ -13,11 +13,12 @@ import (
 // No wake-up is lost: a parker increments waiters and then re-reads the
 // sequence it waits on; an advancer stores the sequence and then reads
 // waiters. Go's atomics are sequentially consistent, so at least one of the
-// two sees the other's write. Where the producer publishes the cursor with
-// a release store instead (fence is set; see fence.go), a parker that
-// waits on the cursor runs an asymmetric fence between its increment and
-// its re-read, which restores the same guarantee. Parkers that wait on
-// consumers' sequences (stored sequentially consistently) need no fence.
+// two sees the other's write. Where producers publish with release stores
+// instead (fence is set; see fence.go), a parker that waits on what they
+// publish (the cursor, or a multi-producer ring's flags) runs an
+// asymmetric fence between its increment and its re-read, which restores
+// the same guarantee. Parkers that wait on consumers' sequences (stored
+// sequentially consistently) need no fence.
 //
 // A parked goroutine takes a while to be scheduled and unpark, and every
 // advance meanwhile would take the lock to send it a wake-up it already
@@ -30,7 +31,7 @@ import (
 // after it (a parker that then misses the advance parks again, clearing
 // woken first, and the argument above applies to its re-read).
 type notifier struct {
-	fence   bool // the cursor is published with release stores (next to waiters, which Publish reads too); set at construction
+	fence   bool // the cursor or the flags are published with release stores (next to waiters, which Publish reads too); set at construction
 	waiters atomic.Int32
 	woken   atomic.Bool // every parked goroutine has been sent a wake-up since the last park
 	mu      sync.Mutex
@@ -47,8 +48,8 @@ var parkClear = clearWoken
 
 func clearWoken(n *notifier) { n.woken.Store(false) }
 
-// park registers c to be woken. onCursor says the parker waits on the
-// cursor, and so may need the fence.
+// park registers c to be woken. onCursor says the parker waits on what
+// producers publish (the cursor or the flags), and so may need the fence.
 func (n *notifier) park(c chan struct{}, onCursor bool) {
 	n.mu.Lock()
 	n.parked = append(n.parked, c)

@@ -44,11 +44,14 @@ func (w *Waiter) Available() int64 {
 	if m := w.core.marks; m != nil {
 		return m.highest(w.seq)
 	}
-	c := w.core.cursor.Load()
-	if w.core.avail != nil && c >= w.seq {
-		return w.core.highestPublished(w.seq, c)
+	if w.core.avail != nil {
+		// A multi-producer ring: the slots' flags say what is published,
+		// and the cursor (what is claimed) is not read. Reading it would
+		// pull its cache line away from the producers, whose next claim,
+		// a locked instruction, would then wait for it to come back.
+		return w.core.highestPublished(w.seq, w.seq+w.core.size-1)
 	}
-	return c
+	return w.core.cursor.Load()
 }
 
 // Err reports why the wait must end early, or nil: ErrClosed for a producer
