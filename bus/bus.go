@@ -20,12 +20,13 @@ import (
 // that event, and a handler's call for an event synchronizes before the
 // calls of the handlers that run after it (Then) for the same event.
 type Bus[T any] struct {
-	_    noCopy
-	ring *Ring[T]
-	sp   *SingleProducerSequencer // exactly one of sp and mp is set
-	mp   *MultiProducerSequencer
-	core *sequencerCore
-	opts options
+	_     noCopy
+	ring  *Ring[T]
+	sp    *SingleProducerSequencer // exactly one of sp and mp is set
+	mp    *MultiProducerSequencer
+	core  *sequencerCore
+	ahead int64 // how many slots ahead of its claim a multi-producer publish prefetches (see prefetch.go)
+	opts  options
 
 	mu        sync.Mutex
 	consumers []runner
@@ -74,6 +75,7 @@ func New[T any](opts ...Option) (*Bus[T], error) {
 	if o.multi {
 		b.mp = newMultiProducerSequencer(&o)
 		b.core = &b.mp.sequencerCore
+		b.ahead = prefetchAhead(unsafe.Sizeof(zero))
 	} else {
 		b.sp = newSingleProducerSequencer(&o)
 		b.core = &b.sp.sequencerCore

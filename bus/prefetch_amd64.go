@@ -1,0 +1,15 @@
+package bus
+
+import "unsafe"
+
+// hasPrefetchW reports whether the CPU executes PREFETCHW (CPUID
+// 0x80000001, ECX bit 8).
+var hasPrefetchW = cpuHasPrefetchW()
+
+// cpuHasPrefetchW asks CPUID whether PREFETCHW is there.
+func cpuHasPrefetchW() bool
+
+// prefetchW prefetches the cache lines at a and b for writing.
+//
+//go:noescape
+func prefetchW(a, b unsafe.Pointer)

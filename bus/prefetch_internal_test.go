@@ -1,0 +1,55 @@
+package bus
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestPrefetchAhead(t *testing.T) {
+	for _, c := range []struct {
+		size uintptr
+		want int64
+	}{
+		{0, 128}, {1, 128}, {8, 16}, {16, 8}, {64, 2}, {100, 1}, {128, 1}, {4096, 1},
+	} {
+		if got := prefetchAhead(c.size); got != c.want {
+			t.Errorf("prefetchAhead(%d) = %d, want %d", c.size, got, c.want)
+		}
+	}
+}
+
+// TestPrefetchWMatchesTheCPU checks the CPUID probe against what the
+// kernel says the CPU has.
+func TestPrefetchWMatchesTheCPU(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		if hasPrefetchW {
+			t.Fatalf("hasPrefetchW on %s/%s, which has no prefetch assembly", runtime.GOOS, runtime.GOARCH)
+		}
+		return
+	}
+	info, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for line := range strings.Lines(string(info)) {
+		if name, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "flags" {
+			flags = strings.Fields(value)
+			break
+		}
+	}
+	if flags == nil {
+		t.Fatal("no flags line in /proc/cpuinfo")
+	}
+	kernel := false
+	for _, f := range flags {
+		if f == "3dnowprefetch" {
+			kernel = true
+		}
+	}
+	if hasPrefetchW != kernel {
+		t.Fatalf("hasPrefetchW = %v, but /proc/cpuinfo lists 3dnowprefetch: %v", hasPrefetchW, kernel)
+	}
+}
