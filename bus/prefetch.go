@@ -10,32 +10,37 @@ import "unsafe"
 // a flag, so each waits for its line to come back from the consumer's
 // core, and the claim waits with them: one core-to-core transfer per
 // line, taken serially. A single-producer publish has no locked
-// instruction, and its store buffer hides the same transfers.
+// instruction, but its stores to slots the consumer read a lap ago queue
+// up in the store buffer the same way, one transfer each.
 //
-// So a multi-producer Bus publish, once it has claimed, asks for the
-// lines of a slot and of a flag a little ahead of its claim with a
-// prefetch for write (PREFETCHW). It is a hint with no effect on memory
-// or on ordering; the transfers then overlap with the producers' work
-// instead of stalling their claims. docs/results.md has the distances
-// tried and what each was measured to be worth.
+// So a Bus publish, once it has claimed, asks for lines ahead of its
+// claim with a prefetch for write (PREFETCHW): one producer, the slots
+// two and three cache lines ahead (not the next line, which a consumer
+// that keeps up may be polling); several, the slot two lines ahead and
+// the next line of flags. It is a hint with no effect on memory or on
+// ordering; the transfers then overlap with the producers' work instead
+// of stalling them. docs/results.md has the distances tried and what
+// each was measured to be worth.
 
-// prefetchBytes is how far ahead of its claim, in bytes of slots, a
-// multi-producer publish prefetches: two cache lines.
-const prefetchBytes = 128
-
-// prefetchFlags is how far ahead, in flags, it prefetches the flags: one
-// 64-byte line of 4-byte flags.
+// prefetchFlags is how far ahead of its claim, in flags, a multi-producer
+// publish prefetches the flags: one 64-byte line of 4-byte flags.
 const prefetchFlags = 16
 
-// prefetchAhead returns how many slots of size bytes make prefetchBytes.
-func prefetchAhead(size uintptr) int64 {
-	return int64(max(prefetchBytes/max(size, 1), 1))
+// lineSlots returns how many slots of size bytes share a 64-byte cache
+// line: at least 1.
+func lineSlots(size uintptr) int64 {
+	return int64(max(64/max(size, 1), 1))
 }
 
-// prefetchClaim prefetches, for writing, the slot ahead slots after hi
-// and the flag prefetchFlags after it, where the CPU has the instruction.
+// prefetchClaim prefetches, for writing, the lines ahead of a claim that
+// ends at hi (see above), where the CPU has the instruction.
 func (b *Bus[T]) prefetchClaim(hi int64) {
-	if hasPrefetchW {
-		prefetchW(unsafe.Pointer(b.ring.Get(hi+b.ahead)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
+	if !hasPrefetchW {
+		return
 	}
+	if b.mp != nil {
+		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*b.line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
+		return
+	}
+	prefetchW(unsafe.Pointer(b.ring.Get(hi+2*b.line)), unsafe.Pointer(b.ring.Get(hi+3*b.line)))
 }

@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-func TestPrefetchAhead(t *testing.T) {
+func TestLineSlots(t *testing.T) {
 	for _, c := range []struct {
 		size uintptr
 		want int64
 	}{
-		{0, 128}, {1, 128}, {8, 16}, {16, 8}, {64, 2}, {100, 1}, {128, 1}, {4096, 1},
+		{0, 64}, {1, 64}, {8, 8}, {16, 4}, {24, 2}, {64, 1}, {100, 1}, {4096, 1},
 	} {
-		if got := prefetchAhead(c.size); got != c.want {
-			t.Errorf("prefetchAhead(%d) = %d, want %d", c.size, got, c.want)
+		if got := lineSlots(c.size); got != c.want {
+			t.Errorf("lineSlots(%d) = %d, want %d", c.size, got, c.want)
 		}
 	}
 }

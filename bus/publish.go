@@ -89,6 +89,7 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 			return err
 		}
 	}
+	b.prefetchClaim(hi)
 	switch {
 	case n == 1 && fill != nil:
 		fill(b.ring.Get(hi), hi)
