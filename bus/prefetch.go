@@ -13,34 +13,48 @@ import "unsafe"
 // instruction, but its stores to slots the consumer read a lap ago queue
 // up in the store buffer the same way, one transfer each.
 //
-// So a Bus publish, once it has claimed, asks for lines ahead of its
-// claim with a prefetch for write (PREFETCHW): one producer, the slots
-// two and three cache lines ahead (not the next line, which a consumer
-// that keeps up may be polling); several, the slot two lines ahead and
-// the next line of flags. It is a hint with no effect on memory or on
-// ordering; the transfers then overlap with the producers' work instead
-// of stalling them. docs/results.md has the distances tried and what
+// So a single-event Bus publish that enters a new cache line asks for
+// lines ahead of it with a prefetch for write (PREFETCHW): with one
+// producer, the slots two and three lines ahead (not the next line, which
+// a consumer that keeps up may be polling); with several, the slot two
+// lines ahead and the next line of flags. It is a hint with no effect on
+// memory or on ordering; the transfers then overlap with the producers'
+// work instead of stalling them. Only lines whose slots every consumer
+// has left (as the cached gating sequence shows) are asked for: on a ring
+// that is nearly full they are still being read. Batches are not
+// prefetched: PublishBatch of plain events gained, but batches of marked
+// events and batches read by three consumers lost as much, so they keep
+// the path they had. docs/results.md has the distances tried and what
 // each was measured to be worth.
 
 // prefetchFlags is how far ahead of its claim, in flags, a multi-producer
 // publish prefetches the flags: one 64-byte line of 4-byte flags.
 const prefetchFlags = 16
 
-// lineSlots returns how many slots of size bytes share a 64-byte cache
-// line: at least 1.
-func lineSlots(size uintptr) int64 {
-	return int64(max(64/max(size, 1), 1))
+// lineShift returns k such that 2^k slots of size bytes fit in a 64-byte
+// cache line: 0 for slots of 33 bytes or more.
+func lineShift(size uintptr) uint {
+	k := uint(0)
+	for size <= 32>>k && k < 6 {
+		k++
+	}
+	return k
 }
 
-// prefetchClaim prefetches, for writing, the lines ahead of a claim that
-// ends at hi (see above), where the CPU has the instruction.
-func (b *Bus[T]) prefetchClaim(hi int64) {
-	if !hasPrefetchW {
+// prefetchClaim prefetches, for writing, the lines ahead of a claim of n
+// slots that ends at hi (see above), where the CPU has the instruction.
+func (b *Bus[T]) prefetchClaim(n int, hi int64) {
+	line := int64(1) << b.shift
+	if !hasPrefetchW || n != 1 || hi&(line-1) != 0 {
 		return
 	}
 	if b.mp != nil {
-		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*b.line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
+		if hi+max(2*line, prefetchFlags)-b.core.size <= b.mp.cachedGating.Load() {
+			prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
+		}
 		return
 	}
-	prefetchW(unsafe.Pointer(b.ring.Get(hi+2*b.line)), unsafe.Pointer(b.ring.Get(hi+3*b.line)))
+	if hi+3*line-b.core.size <= b.sp.cached {
+		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(b.ring.Get(hi+3*line)))
+	}
 }

@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-func TestLineSlots(t *testing.T) {
+func TestLineShift(t *testing.T) {
 	for _, c := range []struct {
 		size uintptr
-		want int64
+		want uint
 	}{
-		{0, 64}, {1, 64}, {8, 8}, {16, 4}, {24, 2}, {64, 1}, {100, 1}, {4096, 1},
+		{0, 6}, {1, 6}, {2, 5}, {4, 4}, {8, 3}, {12, 2}, {16, 2}, {24, 1}, {32, 1}, {33, 0}, {64, 0}, {4096, 0},
 	} {
-		if got := lineSlots(c.size); got != c.want {
-			t.Errorf("lineSlots(%d) = %d, want %d", c.size, got, c.want)
+		if got := lineShift(c.size); got != c.want {
+			t.Errorf("lineShift(%d) = %d, want %d", c.size, got, c.want)
 		}
 	}
 }
