@@ -20,13 +20,14 @@ import (
 // that event, and a handler's call for an event synchronizes before the
 // calls of the handlers that run after it (Then) for the same event.
 type Bus[T any] struct {
-	_     noCopy
-	ring  *Ring[T]
-	sp    *SingleProducerSequencer // exactly one of sp and mp is set
-	mp    *MultiProducerSequencer
-	core  *sequencerCore
-	shift uint // log2 of the slots per cache line, for the prefetches of publish (see prefetch.go)
-	opts  options
+	_        noCopy
+	ring     *Ring[T]
+	sp       *SingleProducerSequencer // exactly one of sp and mp is set
+	mp       *MultiProducerSequencer
+	core     *sequencerCore
+	shift    uint // log2 of the slots per cache line, for the prefetches of publish (see prefetch.go)
+	prefetch bool // publishes prefetch the lines ahead (prefetchOn, when New ran)
+	opts     options
 
 	mu        sync.Mutex
 	consumers []runner
@@ -71,7 +72,7 @@ func New[T any](opts ...Option) (*Bus[T], error) {
 	if err := checkRingBytes(o.size, int64(unsafe.Sizeof(zero)), o.maxRingBytes); err != nil {
 		return nil, errorf("New: %v", err)
 	}
-	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), shift: lineShift(unsafe.Sizeof(zero)), done: make(chan struct{}), shutDone: make(chan struct{})}
+	b := &Bus[T]{opts: o, ring: newRing[T](o.size, o.pad), shift: lineShift(unsafe.Sizeof(zero)), prefetch: prefetchOn(), done: make(chan struct{}), shutDone: make(chan struct{})}
 	if o.multi {
 		b.mp = newMultiProducerSequencer(&o)
 		b.core = &b.mp.sequencerCore

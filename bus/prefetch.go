@@ -1,6 +1,9 @@
 package bus
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // A multi-producer claim is a locked instruction on the cursor (a
 // compare-and-swap, or Next's atomic add), and on amd64 a locked
@@ -41,13 +44,26 @@ func lineShift(size uintptr) uint {
 	return k
 }
 
-// prefetchClaim prefetches, for writing, the lines ahead of a claim of n
-// slots that ends at hi (see above), where the CPU has the instruction.
-func (b *Bus[T]) prefetchClaim(n int, hi int64) {
+// prefetches reports whether a claim of n slots that ends at hi should
+// prefetch the lines ahead (see above): a single event that enters a new
+// line, on a Bus that prefetches (prefetchOn). It inlines into the publish
+// paths, so that the publishes that do not prefetch pay no call.
+func (b *Bus[T]) prefetches(n int, hi int64) bool {
+	return b.prefetch && n == 1 && hi&(int64(1)<<b.shift-1) == 0
+}
+
+// prefetchOn reports whether a Bus created now prefetches: where the CPU
+// has the instruction, and GOMAXPROCS lets its producers and consumers
+// run on different cores. With one P there are no transfers between
+// cores to hide, and the prefetches measured a cost (docs/results.md).
+func prefetchOn() bool {
+	return hasPrefetchW && runtime.GOMAXPROCS(0) > 1
+}
+
+// prefetchClaim prefetches, for writing, the lines ahead of the claim
+// that ends at hi, those whose slots the consumers have left.
+func (b *Bus[T]) prefetchClaim(hi int64) {
 	line := int64(1) << b.shift
-	if !hasPrefetchW || n != 1 || hi&(line-1) != 0 {
-		return
-	}
 	if b.mp != nil {
 		if hi+max(2*line, prefetchFlags)-b.core.size <= b.mp.cachedGating.Load() {
 			prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))

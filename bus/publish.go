@@ -89,7 +89,9 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 			return err
 		}
 	}
-	b.prefetchClaim(n, hi)
+	if b.prefetches(n, hi) {
+		b.prefetchClaim(hi)
+	}
 	switch {
 	case n == 1 && fill != nil:
 		fill(b.ring.Get(hi), hi)
@@ -125,7 +127,9 @@ func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), 
 	if err != nil {
 		return err
 	}
-	b.prefetchClaim(n, hi)
+	if b.prefetches(n, hi) {
+		b.prefetchClaim(hi)
+	}
 	// If fill panics (or exits the goroutine), unfilled publishes lo..hi
 	// marked as skipped on the way out, and the panic goes on: the claim
 	// does not wedge the ring, and no consumer takes an unfilled slot for
