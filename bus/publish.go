@@ -127,9 +127,6 @@ func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), 
 	if err != nil {
 		return err
 	}
-	if b.prefetches(n, hi) {
-		b.prefetchClaim(hi)
-	}
 	// If fill panics (or exits the goroutine), unfilled publishes lo..hi
 	// marked as skipped on the way out, and the panic goes on: the claim
 	// does not wedge the ring, and no consumer takes an unfilled slot for
@@ -137,6 +134,9 @@ func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), 
 	// direct call at the return, with no closure.
 	filled := false
 	defer b.unfilled(lo, hi, &filled)
+	if b.prefetches(n, hi) {
+		b.prefetchClaim(hi)
+	}
 	if fill == nil {
 		b.fillRuns(lo, hi, runs)
 	} else {
