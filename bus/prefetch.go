@@ -16,19 +16,20 @@ import (
 // instruction, but its stores to slots the consumer read a lap ago queue
 // up in the store buffer the same way, one transfer each.
 //
-// So a single-event Bus publish that enters a new cache line asks for
-// lines ahead of it with a prefetch for write (PREFETCHW): with one
-// producer, the slots two and three lines ahead (not the next line, which
-// a consumer that keeps up may be polling); with several, the slot two
-// lines ahead and the next line of flags. It is a hint with no effect on
-// memory or on ordering; the transfers then overlap with the producers'
-// work instead of stalling them. Only lines whose slots every consumer
-// has left (as the cached gating sequence shows) are asked for: on a ring
-// that is nearly full they are still being read. Batches are not
-// prefetched: PublishBatch of plain events gained, but batches of marked
-// events and batches read by three consumers lost as much, so they keep
-// the path they had. docs/results.md has the distances tried and what
-// each was measured to be worth.
+// So a Bus publish asks for lines ahead of it with a prefetch for write
+// (PREFETCHW). A single event that enters a new cache line asks, with one
+// producer, for the slots two and three lines ahead (not the next line,
+// which a consumer that keeps up may be polling); with several, for the
+// slot two lines ahead and the next line of flags. A batch of n events
+// asks for as many lines as it spans (at least two, at most
+// maxBatchLines), from n slots and two lines past its claim on: lines the
+// batch after the next one will write. It is
+// a hint with no effect on memory or on ordering; the transfers then
+// overlap with the producers' work instead of stalling them. Only lines
+// whose slots every consumer has left (as the cached gating sequence
+// shows) are asked for: on a ring that is nearly full they are still
+// being read. docs/results.md has the distances tried and what each was
+// measured to be worth.
 
 // prefetchFlags is how far ahead of its claim, in flags, a multi-producer
 // publish prefetches the flags: one 64-byte line of 4-byte flags.
@@ -46,10 +47,10 @@ func lineShift(size uintptr) uint {
 
 // prefetches reports whether a claim of n slots that ends at hi should
 // prefetch the lines ahead (see above): a single event that enters a new
-// line, on a Bus that prefetches (prefetchOn). It inlines into the publish
+// line, or any batch, on a Bus that prefetches (prefetchOn). It inlines into the publish
 // paths, so that the publishes that do not prefetch pay no call.
 func (b *Bus[T]) prefetches(n int, hi int64) bool {
-	return b.prefetch && n == 1 && hi&(int64(1)<<b.shift-1) == 0
+	return b.prefetch && (n > 1 || hi&(int64(1)<<b.shift-1) == 0)
 }
 
 // prefetchOn reports whether a Bus created now prefetches: where the CPU
@@ -62,8 +63,12 @@ func prefetchOn() bool {
 
 // prefetchClaim prefetches, for writing, the lines ahead of the claim
 // that ends at hi, those whose slots the consumers have left.
-func (b *Bus[T]) prefetchClaim(hi int64) {
+func (b *Bus[T]) prefetchClaim(n int, hi int64) {
 	line := int64(1) << b.shift
+	if n > 1 {
+		b.prefetchBatch(n, hi)
+		return
+	}
 	if b.mp != nil {
 		if hi+max(2*line, prefetchFlags)-b.core.size <= b.mp.cachedGating.Load() {
 			prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
@@ -74,3 +79,38 @@ func (b *Bus[T]) prefetchClaim(hi int64) {
 		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(b.ring.Get(hi+3*line)))
 	}
 }
+
+// prefetchBatch prefetches, for writing, the lines batchLines picks for
+// the claim of n slots that ends at hi.
+func (b *Bus[T]) prefetchBatch(n int, hi int64) {
+	var gating int64
+	if b.mp != nil {
+		gating = b.mp.cachedGating.Load()
+	} else {
+		gating = b.sp.cached
+	}
+	first, lines, ok := batchLines(n, hi, b.core.size, gating, b.shift)
+	if !ok {
+		return
+	}
+	step := int64(1) << b.shift
+	for i := int64(0); i < lines; i += 2 {
+		prefetchW(unsafe.Pointer(b.ring.Get(first+i*step)), unsafe.Pointer(b.ring.Get(first+(i+1)*step)))
+	}
+}
+
+// batchLines returns the lines a batch claim of n slots that ends at hi
+// prefetches, on a ring of size slots with 2^shift slots a line: the
+// lines of the slots first, first+2^shift, and so on, lines of them, with
+// first n slots and two lines past hi. lines is even, at least two and
+// at most maxBatchLines. ok is false when the consumers, whose slowest
+// has reached gating, have not left every slot up to first+lines*2^shift-1.
+func batchLines(n int, hi, size, gating int64, shift uint) (first, lines int64, ok bool) {
+	line := int64(1) << shift
+	lines = min((max(int64(n)>>shift, 2)+1)&^1, maxBatchLines)
+	first = hi + int64(n) + 2*line
+	return first, lines, first+lines*line-1-size <= gating
+}
+
+// maxBatchLines is the most lines a batch publish prefetches (even).
+const maxBatchLines = 8

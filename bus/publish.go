@@ -90,7 +90,7 @@ func (b *Bus[T]) publish(ctx context.Context, n int, fill func(*T, int64), runs 
 		}
 	}
 	if b.prefetches(n, hi) {
-		b.prefetchClaim(hi)
+		b.prefetchClaim(n, hi)
 	}
 	switch {
 	case n == 1 && fill != nil:
@@ -135,7 +135,7 @@ func (b *Bus[T]) publishMulti(ctx context.Context, n int, fill func(*T, int64), 
 	filled := false
 	defer b.unfilled(lo, hi, &filled)
 	if b.prefetches(n, hi) {
-		b.prefetchClaim(hi)
+		b.prefetchClaim(n, hi)
 	}
 	if fill == nil {
 		b.fillRuns(lo, hi, runs)
