@@ -61,56 +61,49 @@ func prefetchOn() bool {
 	return hasPrefetchW && runtime.GOMAXPROCS(0) > 1
 }
 
-// prefetchClaim prefetches, for writing, the lines ahead of the claim
-// that ends at hi, those whose slots the consumers have left.
+// prefetchClaim prefetches, for writing, the lines ahead of the claim of
+// n slots that ends at hi, those whose slots the consumers have left.
 func (b *Bus[T]) prefetchClaim(n int, hi int64) {
 	line := int64(1) << b.shift
-	if n > 1 {
-		b.prefetchBatch(n, hi)
-		return
-	}
-	if b.mp != nil {
-		if hi+max(2*line, prefetchFlags)-b.core.size <= b.mp.cachedGating.Load() {
-			prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
-		}
-		return
-	}
-	if hi+3*line-b.core.size <= b.sp.cached {
-		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(b.ring.Get(hi+3*line)))
-	}
-}
-
-// prefetchBatch prefetches, for writing, the lines batchLines picks for
-// the claim of n slots that ends at hi.
-func (b *Bus[T]) prefetchBatch(n int, hi int64) {
 	var gating int64
 	if b.mp != nil {
 		gating = b.mp.cachedGating.Load()
 	} else {
 		gating = b.sp.cached
 	}
-	first, lines, ok := batchLines(n, hi, b.core.size, gating, b.shift)
-	if !ok {
+	if n > 1 {
+		first, lines, ok := batchLines(n, hi, b.core.size, gating, b.shift)
+		if i := first & b.ring.mask; ok {
+			// One call for the lines up to the ring's end, where a
+			// batch past it stops: the next claims prefetch afresh.
+			lines = min(lines, (b.core.size-i+line-1)>>b.shift)
+			prefetchWLines(unsafe.Pointer(&b.ring.entries[i]), uintptr(line)*unsafe.Sizeof(b.ring.entries[0]), int(lines))
+		}
 		return
 	}
-	step := int64(1) << b.shift
-	for i := int64(0); i < lines; i += 2 {
-		prefetchW(unsafe.Pointer(b.ring.Get(first+i*step)), unsafe.Pointer(b.ring.Get(first+(i+1)*step)))
+	if b.mp != nil {
+		if hi+max(2*line, prefetchFlags)-b.core.size <= gating {
+			prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(&b.mp.avail[(hi+prefetchFlags)&b.mp.mask]))
+		}
+		return
+	}
+	if hi+3*line-b.core.size <= gating {
+		prefetchW(unsafe.Pointer(b.ring.Get(hi+2*line)), unsafe.Pointer(b.ring.Get(hi+3*line)))
 	}
 }
 
 // batchLines returns the lines a batch claim of n slots that ends at hi
 // prefetches, on a ring of size slots with 2^shift slots a line: the
 // lines of the slots first, first+2^shift, and so on, lines of them, with
-// first n slots and two lines past hi. lines is even, at least two and
-// at most maxBatchLines. ok is false when the consumers, whose slowest
+// first n slots and two lines past hi. lines is at least two and at
+// most maxBatchLines. ok is false when the consumers, whose slowest
 // has reached gating, have not left every slot up to first+lines*2^shift-1.
 func batchLines(n int, hi, size, gating int64, shift uint) (first, lines int64, ok bool) {
 	line := int64(1) << shift
-	lines = min((max(int64(n)>>shift, 2)+1)&^1, maxBatchLines)
+	lines = min(max(int64(n)>>shift, 2), maxBatchLines)
 	first = hi + int64(n) + 2*line
 	return first, lines, first+lines*line-1-size <= gating
 }
 
-// maxBatchLines is the most lines a batch publish prefetches (even).
+// maxBatchLines is the most lines a batch publish prefetches.
 const maxBatchLines = 8

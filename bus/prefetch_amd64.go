@@ -13,3 +13,9 @@ func cpuHasPrefetchW() bool
 //
 //go:noescape
 func prefetchW(a, b unsafe.Pointer)
+
+// prefetchWLines prefetches, for writing, the cache lines at p, p+stride,
+// and so on, n of them.
+//
+//go:noescape
+func prefetchWLines(p unsafe.Pointer, stride uintptr, n int)

@@ -25,3 +25,19 @@ TEXT ·prefetchW(SB),NOSPLIT,$0-16
 	BYTE $0x0F; BYTE $0x0D; BYTE $0x08
 	BYTE $0x0F; BYTE $0x0D; BYTE $0x09
 	RET
+
+// func prefetchWLines(p unsafe.Pointer, stride uintptr, n int)
+TEXT ·prefetchWLines(SB),NOSPLIT,$0-24
+	MOVQ p+0(FP), AX
+	MOVQ stride+8(FP), BX
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JLE done
+loop:
+	// PREFETCHW (AX)
+	BYTE $0x0F; BYTE $0x0D; BYTE $0x08
+	ADDQ BX, AX
+	DECQ CX
+	JNZ loop
+done:
+	RET

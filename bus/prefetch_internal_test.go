@@ -55,7 +55,7 @@ func TestPrefetchWMatchesTheCPU(t *testing.T) {
 }
 
 // TestBatchLines checks which lines a batch publish prefetches: whole
-// lines past the next batch, an even number from 2 to maxBatchLines, and
+// lines past the next batch, from 2 to maxBatchLines of them, and
 // only slots the consumers have left.
 func TestBatchLines(t *testing.T) {
 	for _, c := range []struct {
@@ -71,7 +71,7 @@ func TestBatchLines(t *testing.T) {
 		{"16 int64s, consumers one slot short", 16, 1015, 1024, 37, 3, 1047, 2, false},
 		{"16 int64s, consumers just far enough", 16, 1015, 1024, 38, 3, 1047, 2, true},
 		{"2 events", 2, 1, 1024, -1, 3, 19, 2, true},
-		{"3 lines' worth rounds up", 24, 23, 1024, -1, 3, 63, 4, true},
+		{"3 lines' worth", 24, 23, 1024, -1, 3, 63, 3, true},
 		{"a long batch is capped", 1000, 999, 65536, -1, 3, 2015, maxBatchLines, true},
 		{"slots of a line or more", 16, 15, 1024, -1, 0, 33, maxBatchLines, true},
 		{"slots of a line or more, ring too small", 16, 15, 32, -1, 0, 33, maxBatchLines, false},

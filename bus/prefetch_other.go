@@ -9,3 +9,5 @@ import "unsafe"
 const hasPrefetchW = false
 
 func prefetchW(a, b unsafe.Pointer) {}
+
+func prefetchWLines(p unsafe.Pointer, stride uintptr, n int) {}
