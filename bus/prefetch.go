@@ -23,7 +23,8 @@ import (
 // slot two lines ahead and the next line of flags. A batch of n events
 // asks for as many lines as it spans (at least two, at most
 // maxBatchLines), from n slots and two lines past its claim on: lines the
-// batch after the next one will write. It is
+// batch after the next one will write; with several producers, their
+// flags too. It is
 // a hint with no effect on memory or on ordering; the transfers then
 // overlap with the producers' work instead of stalling them. Only lines
 // whose slots every consumer has left (as the cached gating sequence
@@ -31,8 +32,9 @@ import (
 // being read. docs/results.md has the distances tried and what each was
 // measured to be worth.
 
-// prefetchFlags is how far ahead of its claim, in flags, a multi-producer
-// publish prefetches the flags: one 64-byte line of 4-byte flags.
+// prefetchFlags is how far ahead of its claim, in flags, a single-event
+// multi-producer publish prefetches the flags: one 64-byte line of
+// 4-byte flags, which is also how many flags share a line.
 const prefetchFlags = 16
 
 // lineShift returns k such that 2^k slots of size bytes fit in a 64-byte
@@ -78,6 +80,11 @@ func (b *Bus[T]) prefetchClaim(n int, hi int64) {
 			// batch past it stops: the next claims prefetch afresh.
 			lines = min(lines, (b.core.size-i+line-1)>>b.shift)
 			prefetchWLines(unsafe.Pointer(&b.ring.entries[i]), uintptr(line)*unsafe.Sizeof(b.ring.entries[0]), int(lines))
+			if b.mp != nil {
+				// The flags of the same slots, prefetchFlags a line.
+				flags := min(lines*line, b.core.size-i)
+				prefetchWLines(unsafe.Pointer(&b.mp.avail[i]), prefetchFlags*unsafe.Sizeof(b.mp.avail[0]), int((flags+prefetchFlags-1)/prefetchFlags))
+			}
 		}
 		return
 	}
