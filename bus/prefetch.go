@@ -49,8 +49,9 @@ func lineShift(size uintptr) uint {
 
 // prefetches reports whether a claim of n slots that ends at hi should
 // prefetch the lines ahead (see above): a single event that enters a new
-// line, or any batch, on a Bus that prefetches (prefetchOn). It inlines into the publish
-// paths, so that the publishes that do not prefetch pay no call.
+// line, or any batch, on a Bus that prefetches (prefetchOn). It inlines
+// into the publish paths, so that the publishes that do not prefetch pay
+// no call.
 func (b *Bus[T]) prefetches(n int, hi int64) bool {
 	return b.prefetch && (n > 1 || hi&(int64(1)<<b.shift-1) == 0)
 }
@@ -74,17 +75,14 @@ func (b *Bus[T]) prefetchClaim(n int, hi int64) {
 		gating = b.sp.cached
 	}
 	if n > 1 {
-		first, lines, ok := batchLines(n, hi, b.core.size, gating, b.shift)
-		if i := first & b.ring.mask; ok {
-			// One call for the lines up to the ring's end, where a
-			// batch past it stops: the next claims prefetch afresh.
-			lines = min(lines, (b.core.size-i+line-1)>>b.shift)
-			prefetchWLines(unsafe.Pointer(&b.ring.entries[i]), uintptr(line)*unsafe.Sizeof(b.ring.entries[0]), int(lines))
-			if b.mp != nil {
-				// The flags of the same slots, prefetchFlags a line.
-				flags := min(lines*line, b.core.size-i)
-				prefetchWLines(unsafe.Pointer(&b.mp.avail[i]), prefetchFlags*unsafe.Sizeof(b.mp.avail[0]), int((flags+prefetchFlags-1)/prefetchFlags))
-			}
+		first, lines, flagLines, ok := batchLines(n, hi, b.core.size, gating, b.shift)
+		if !ok {
+			return
+		}
+		i := first & b.ring.mask
+		prefetchWLines(unsafe.Pointer(&b.ring.entries[i]), uintptr(line)*unsafe.Sizeof(b.ring.entries[0]), int(lines))
+		if b.mp != nil {
+			prefetchWLines(unsafe.Pointer(&b.mp.avail[i]), prefetchFlags*unsafe.Sizeof(b.mp.avail[0]), int(flagLines))
 		}
 		return
 	}
@@ -99,17 +97,23 @@ func (b *Bus[T]) prefetchClaim(n int, hi int64) {
 	}
 }
 
-// batchLines returns the lines a batch claim of n slots that ends at hi
-// prefetches, on a ring of size slots with 2^shift slots a line: the
-// lines of the slots first, first+2^shift, and so on, lines of them, with
-// first n slots and two lines past hi. lines is at least two and at
-// most maxBatchLines. ok is false when the consumers, whose slowest
-// has reached gating, have not left every slot up to first+lines*2^shift-1.
-func batchLines(n int, hi, size, gating int64, shift uint) (first, lines int64, ok bool) {
+// batchLines returns what a batch claim of n slots that ends at hi
+// prefetches, on a ring of size slots with 2^shift slots a line: from
+// the slot of sequence first (n slots and two lines past hi), lines lines
+// of slots and, on a multi-producer ring, flagLines lines of their flags
+// (prefetchFlags a line). lines is at least two and at most
+// maxBatchLines, and fewer where the ring's end comes first: the claims
+// after it prefetch afresh. ok is false when the consumers, whose slowest
+// has reached gating, have not left every slot of those lines.
+func batchLines(n int, hi, size, gating int64, shift uint) (first, lines, flagLines int64, ok bool) {
 	line := int64(1) << shift
 	lines = min(max(int64(n)>>shift, 2), maxBatchLines)
 	first = hi + int64(n) + 2*line
-	return first, lines, first+lines*line-1-size <= gating
+	ok = first+lines*line-1-size <= gating
+	i := first & (size - 1)
+	lines = min(lines, (size-i+line-1)>>shift)
+	slots := min(lines*line, size-i)
+	return first, lines, (slots + prefetchFlags - 1) / prefetchFlags, ok
 }
 
 // maxBatchLines is the most lines a batch publish prefetches.
