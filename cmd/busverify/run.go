@@ -355,16 +355,20 @@ func runArch(cfg *config, t target, race bool) *row {
 }
 
 var (
-	testLine   = regexp.MustCompile(`(?m)^--- (PASS|FAIL|SKIP): (\S+)`)
-	detectLine = regexp.MustCompile(`DETECT fault=(\S+) procs=(\d+) caught=(\d+) runs=(\d+)`)
-	htmlRE     = regexp.MustCompile(`visualisation in (\S+)`)
+	testLine    = regexp.MustCompile(`(?m)^--- (PASS|FAIL|SKIP): (\S+)`)
+	testHeader  = regexp.MustCompile(`^=== (?:RUN|CONT|NAME) +(\S+)`)
+	testMessage = regexp.MustCompile(`^\s+\S+\.go:\d+: `)
+	detectLine  = regexp.MustCompile(`DETECT fault=(\S+) procs=(\d+) caught=(\d+) runs=(\d+)`)
+	htmlRE      = regexp.MustCompile(`visualisation in (\S+)`)
 )
 
 // countTests adds the top-level tests of a test binary's -test.v output to
-// r: each PASS is a check passed, each FAIL a check failed. A binary that
+// r: each PASS is a check passed, each FAIL a check failed, reported with
+// the first messages its test (or its subtests) logged. A binary that
 // failed without a FAIL line (a crash, a timeout) counts as one failed
 // check.
 func countTests(r *row, what string, out []byte, err error) {
+	messages := testMessages(out)
 	fails := 0
 	for _, m := range testLine.FindAllSubmatch(out, -1) {
 		switch string(m[1]) {
@@ -374,13 +378,39 @@ func countTests(r *row, what string, out []byte, err error) {
 		case "FAIL":
 			r.total++
 			fails++
-			r.problems = append(r.problems, what+": "+string(m[2])+" failed")
+			p := what + ": " + string(m[2]) + " failed"
+			if msgs := messages[string(m[2])]; len(msgs) > 0 {
+				p += ": " + strings.Join(msgs, " | ")
+			}
+			r.problems = append(r.problems, p)
 		}
 	}
 	if err != nil && fails == 0 {
 		r.total++
 		r.problems = append(r.problems, what+": "+err.Error()+": "+lastLines(out, 8))
 	}
+}
+
+// maxMessages is how many of a failed test's messages its problem quotes.
+const maxMessages = 3
+
+// testMessages returns the first maxMessages lines that each top-level
+// test logged ("    file.go:12: ..."), in a test binary's -test.v output:
+// each line belongs to the test named by the "=== RUN", "=== CONT" or
+// "=== NAME" line above it, and a subtest's lines to its top-level test.
+func testMessages(out []byte) map[string][]string {
+	msgs := map[string][]string{}
+	current := ""
+	for line := range strings.Lines(string(out)) {
+		if m := testHeader.FindStringSubmatch(line); m != nil {
+			current, _, _ = strings.Cut(m[1], "/")
+			continue
+		}
+		if current != "" && testMessage.MatchString(line) && len(msgs[current]) < maxMessages {
+			msgs[current] = append(msgs[current], strings.TrimSpace(line))
+		}
+	}
+	return msgs
 }
 
 // countDetections reads the DETECT lines: a planted bug counts as caught

@@ -39,6 +39,29 @@ func TestCountTests(t *testing.T) {
 	if r.passed != 1 || r.total != 2 || len(r.problems) != 1 || !strings.Contains(r.problems[0], "TestB") {
 		t.Errorf("got passed %d total %d problems %q, want 1 of 2 with TestB failed", r.passed, r.total, r.problems)
 	}
+	// A failed test is reported with what it and its subtests logged,
+	// not with what other tests logged.
+	out = []byte(`=== RUN   TestA
+    a_test.go:5: A's log
+--- PASS: TestA (0.00s)
+=== RUN   TestLost
+=== RUN   TestLost/multi=false
+=== RUN   TestLost/multi=true
+=== NAME  TestOther
+    other_test.go:9: not this
+=== NAME  TestLost/multi=true
+    notify_internal_test.go:36: event 12 not handled after 5s (last handled 11): a lost wake-up
+--- FAIL: TestLost (5.01s)
+    --- PASS: TestLost/multi=false (0.10s)
+    --- FAIL: TestLost/multi=true (5.00s)
+FAIL
+`)
+	var l row
+	countTests(&l, "bus", out, errors.New("exit status 1"))
+	want := "bus: TestLost failed: notify_internal_test.go:36: event 12 not handled after 5s (last handled 11): a lost wake-up"
+	if len(l.problems) != 1 || l.problems[0] != want {
+		t.Errorf("problems %q, want [%q]", l.problems, want)
+	}
 	// A crash with no FAIL line is one failed check.
 	var c row
 	countTests(&c, "bus", []byte("panic: boom\n"), errors.New("exit status 2"))
