@@ -23,14 +23,13 @@ import (
 // slot two lines ahead and the next line of flags. A batch of n events
 // asks for as many lines as it spans (at least two, at most
 // maxBatchLines), from n slots and two lines past its claim on: lines the
-// batch after the next one will write; with several producers, their
-// flags too. It is
-// a hint with no effect on memory or on ordering; the transfers then
-// overlap with the producers' work instead of stalling them. Only lines
-// whose slots every consumer has left (as the cached gating sequence
-// shows) are asked for: on a ring that is nearly full they are still
-// being read. docs/results.md has the distances tried and what each was
-// measured to be worth.
+// batch after the next one will write, and with several producers their
+// flags too. It is a hint with no effect on memory or on ordering; the
+// transfers then overlap with the producers' work instead of stalling
+// them. Only lines whose slots every consumer has left (as the cached
+// gating sequence shows) are asked for: on a ring that is nearly full
+// they are still being read. docs/results.md has the distances tried and
+// what each was measured to be worth.
 
 // prefetchFlags is how far ahead of its claim, in flags, a single-event
 // multi-producer publish prefetches the flags: one 64-byte line of
