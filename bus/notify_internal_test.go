@@ -22,6 +22,7 @@ var noFence = flag.Bool("bus.nofence", false,
 // Run with -bus.nofence to see it catch the bug the fence prevents;
 // docs/verification.md records how often it does.
 func TestBlockingWaitLosesNoWakeUp(t *testing.T) {
+	requireStoreLoadOrder(t)
 	if *noFence {
 		parkFence = func() {}
 		defer func() { parkFence = heavyFence }()
@@ -136,6 +137,7 @@ func TestRelaxedPublishingMatchesThePlatform(t *testing.T) {
 //
 // Run with -bus.nofence to see it catch the bug the fence prevents.
 func TestCloseSeesEveryPublishThatSawItOpen(t *testing.T) {
+	requireStoreLoadOrder(t)
 	if *noFence {
 		closeFence = func() {}
 		defer func() { closeFence = heavyFence }()

@@ -50,6 +50,7 @@ type row struct {
 	took           time.Duration
 	skipped        string
 	problems       []string
+	skips          []string // top-level tests that skipped themselves, with their reasons
 	htmls          []string
 }
 
@@ -170,6 +171,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			for _, p := range r.problems {
 				fmt.Fprintf(stdout, "%s (%s): %s\n", r.arch, r.how, p)
 			}
+		}
+	}
+	for _, r := range rows {
+		for _, s := range r.skips {
+			fmt.Fprintf(stdout, "%s (%s): %s\n", r.arch, r.how, s)
 		}
 	}
 	if bad > 0 {
@@ -364,7 +370,8 @@ var (
 
 // countTests adds the top-level tests of a test binary's -test.v output to
 // r: each PASS is a check passed, each FAIL a check failed, reported with
-// the first messages its test (or its subtests) logged. A binary that
+// the first messages its test (or its subtests) logged, and each SKIP a
+// check not run, listed with the reason its test gave. A binary that
 // failed without a FAIL line (a crash, a timeout) counts as one failed
 // check.
 func countTests(r *row, what string, out []byte, err error) {
@@ -383,6 +390,12 @@ func countTests(r *row, what string, out []byte, err error) {
 				p += ": " + strings.Join(msgs, " | ")
 			}
 			r.problems = append(r.problems, p)
+		case "SKIP":
+			s := what + ": " + string(m[2]) + " skipped"
+			if msgs := messages[string(m[2])]; len(msgs) > 0 {
+				s += ": " + strings.Join(msgs, " | ")
+			}
+			r.skips = append(r.skips, s)
 		}
 	}
 	if err != nil && fails == 0 {
@@ -551,8 +564,11 @@ func writeTable(w io.Writer, rows []*row) {
 			bugs = fmt.Sprintf("%d/%d (%d/%d runs)", r.caught, r.faults, r.runsCaught, r.runs)
 		}
 		status := ""
+		if len(r.skips) > 0 {
+			status = fmt.Sprintf(", %d skipped", len(r.skips))
+		}
 		if r.failed() {
-			status = "  FAIL"
+			status += "  FAIL"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d%s\t%s\t%v\t\n", r.arch, r.how, r.passed, r.total, status, bugs, r.took.Round(time.Second))
 	}

@@ -39,6 +39,9 @@ func TestCountTests(t *testing.T) {
 	if r.passed != 1 || r.total != 2 || len(r.problems) != 1 || !strings.Contains(r.problems[0], "TestB") {
 		t.Errorf("got passed %d total %d problems %q, want 1 of 2 with TestB failed", r.passed, r.total, r.problems)
 	}
+	if len(r.skips) != 1 || r.skips[0] != "verify: TestC skipped" {
+		t.Errorf("skips %q, want [TestC skipped]", r.skips)
+	}
 	// A failed test is reported with what it and its subtests logged,
 	// not with what other tests logged.
 	out = []byte(`=== RUN   TestA
@@ -61,6 +64,21 @@ FAIL
 	want := "bus: TestLost failed: notify_internal_test.go:36: event 12 not handled after 5s (last handled 11): a lost wake-up"
 	if len(l.problems) != 1 || l.problems[0] != want {
 		t.Errorf("problems %q, want [%q]", l.problems, want)
+	}
+	// A skipped test is listed with the reason it gave, and is neither
+	// passed nor failed.
+	out = []byte(`=== RUN   TestLost
+    notify_internal_test.go:25: not meaningful here: a litmus saw 446 of 200000
+--- SKIP: TestLost (0.18s)
+=== RUN   TestA
+--- PASS: TestA (0.00s)
+PASS
+`)
+	var s row
+	countTests(&s, "bus", out, nil)
+	want = "bus: TestLost skipped: notify_internal_test.go:25: not meaningful here: a litmus saw 446 of 200000"
+	if s.passed != 1 || s.total != 1 || s.failed() || len(s.skips) != 1 || s.skips[0] != want {
+		t.Errorf("got passed %d of %d, failed %v, skips %q; want 1 of 1 and [%q]", s.passed, s.total, s.failed(), s.skips, want)
 	}
 	// A crash with no FAIL line is one failed check.
 	var c row
@@ -91,8 +109,9 @@ func TestTable(t *testing.T) {
 	writeTable(&b, []*row{
 		{arch: "amd64", how: "native", passed: 3, total: 3, caught: 4, faults: 4, runsCaught: 12, runs: 12},
 		{arch: "loong64", skipped: "skipped: no emulator (qemu-loongarch64-static)"},
+		{arch: "arm64", how: "qemu-user", passed: 5, total: 5, skips: []string{"bus: TestX skipped", "bus: TestY skipped"}},
 	})
-	for _, want := range []string{"ARCH", "amd64", "3/3", "4/4 (12/12 runs)", "skipped: no emulator"} {
+	for _, want := range []string{"ARCH", "amd64", "3/3", "4/4 (12/12 runs)", "skipped: no emulator", "5/5, 2 skipped"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
