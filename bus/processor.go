@@ -42,8 +42,15 @@ type BatchEventProcessor[T any] struct {
 	running atomic.Int32
 	cur     int64           // the sequence being handled, for a panic's report
 	bh      BatchHandler[T] // handler's OnBatch, or nil
-	sink    byte            // keeps touch's loads
+	_       [processorPad]byte
+	sink    byte // keeps touch's loads
 }
+
+// processorPad makes BatchEventProcessor 128 bytes where pointers take 4
+// bytes, as the fields above make it where they take 8 (see
+// TestProcessorLayout). It stands before sink because a struct that ends
+// in a field of size 0 grows by a word.
+const processorPad = (8 - unsafe.Sizeof(uintptr(0))) * 15
 
 // NewBatchEventProcessor returns a consumer of ring that waits on barrier
 // and runs h. Its sequence comes from the barrier's sequencer, laid out
