@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -82,7 +83,7 @@ func ExampleSingleProducerSequencer() {
 		seqr.Publish(lo, hi)
 	}
 	for proc.Sequence().Load() < seqr.Cursor() {
-		// wait until the consumer has caught up
+		runtime.Gosched() // wait until the consumer has caught up, letting it run
 	}
 	seqr.Halt()
 	fmt.Println(<-done, sum, seqr.Cursor())

@@ -154,6 +154,7 @@ func TestCloseSeesEveryPublishThatSawItOpen(t *testing.T) {
 		go func() {
 			last := InitialSequence
 			for !start.Load() {
+				runtime.Gosched()
 			}
 			for {
 				lo, hi, err := s.Next(1)
