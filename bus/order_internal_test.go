@@ -96,7 +96,8 @@ func atomicStoreLoad(mine, theirs *int64, v int64) int64 {
 
 // litmusRounds is how many rounds requireStoreLoadOrder runs: a quarter of
 // a second natively and under qemu-user on this project's machines, where
-// qemu's arm64 shows the forbidden outcome in thousands of them.
+// qemu's arm64 shows the forbidden outcome in a hundred or more of them
+// (docs/verification.md).
 const litmusRounds = 200000
 
 // storeLoadOrder is the litmus of Go's atomics, run once per test binary.

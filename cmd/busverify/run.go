@@ -385,17 +385,9 @@ func countTests(r *row, what string, out []byte, err error) {
 		case "FAIL":
 			r.total++
 			fails++
-			p := what + ": " + string(m[2]) + " failed"
-			if msgs := messages[string(m[2])]; len(msgs) > 0 {
-				p += ": " + strings.Join(msgs, " | ")
-			}
-			r.problems = append(r.problems, p)
+			r.problems = append(r.problems, outcome(what, string(m[2]), "failed", messages))
 		case "SKIP":
-			s := what + ": " + string(m[2]) + " skipped"
-			if msgs := messages[string(m[2])]; len(msgs) > 0 {
-				s += ": " + strings.Join(msgs, " | ")
-			}
-			r.skips = append(r.skips, s)
+			r.skips = append(r.skips, outcome(what, string(m[2]), "skipped", messages))
 		}
 	}
 	if err != nil && fails == 0 {
@@ -404,7 +396,17 @@ func countTests(r *row, what string, out []byte, err error) {
 	}
 }
 
-// maxMessages is how many of a failed test's messages its problem quotes.
+// outcome is the line that reports test's outcome ("failed", "skipped")
+// in the binary what, with the first messages the test logged.
+func outcome(what, test, verb string, messages map[string][]string) string {
+	s := what + ": " + test + " " + verb
+	if msgs := messages[test]; len(msgs) > 0 {
+		s += ": " + strings.Join(msgs, " | ")
+	}
+	return s
+}
+
+// maxMessages is how many of a test's messages its problem or skip quotes.
 const maxMessages = 3
 
 // testMessages returns the first maxMessages lines that each top-level
